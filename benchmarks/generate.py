@@ -1,0 +1,45 @@
+"""Problems per second of the generator on one core, ops 2-20 uniform, in both formats.
+
+    python benchmarks/generate.py [--n 5000]
+
+Generation includes graph sampling, rendering, the content hash and JSON serialisation, i.e.
+everything `interplay generate` does per record except de-duplication. Target: >= 2,000/s
+(the paper's generator takes up to ~0.5 s per accepted problem, i.e. ~2/s).
+"""
+
+import argparse
+import json
+import os
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from interplay.world.mixture import MixtureSpec, problem_at  # noqa: E402
+
+TARGET = 2000.0
+PAPER_GENERATOR = 2.0  # problems/s, from the paper's own reported cost (~0.5 s per accepted problem)
+
+
+def measure(spec: MixtureSpec, n: int) -> float:
+    start = time.perf_counter()
+    for index in range(n):
+        json.dumps(problem_at(spec, 0, index), ensure_ascii=False)
+    return n / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=5000)
+    args = parser.parse_args()
+    rates = {}
+    for fmt in ("paper", "compact"):
+        spec = MixtureSpec.parse(ops="2-20", contexts="zoo,teachers,movies", format=fmt)
+        measure(spec, 200)  # warm-up
+        rates[fmt] = measure(spec, args.n)
+        print(f"{fmt:>8}: {rates[fmt]:8.0f} problems/s  ({rates[fmt] / TARGET:.2f}x target {TARGET:.0f}/s, "
+              f"{rates[fmt] / PAPER_GENERATOR:.0f}x the paper generator's ~{PAPER_GENERATOR:.0f}/s)")
+    print(f"ratio={rates['paper'] / TARGET:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""`interplay <command>`: parse arguments, call one stage function, turn user errors into exit code 2.
+
+    interplay generate --ops 2-10 --contexts zoo --n 1000 --seed 0 --out train.jsonl
+    interplay stats train.jsonl
+    interplay tokenizer --out tokenizer.json
+    interplay verify --in predictions.jsonl --out verified.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from interplay.errors import UserError
+
+
+def _add_world_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lexicon", action="append", default=[], metavar="FILE",
+                        help="register a user context from a TOML lexicon file (repeatable)")
+
+
+def _register_lexicons(paths: list[str]) -> None:
+    from interplay.world.contexts import load_context_file, register_context
+
+    for path in paths:
+        register_context(load_context_file(path))
+
+
+def _parse_range(text: str) -> tuple[int, int]:
+    low, _, high = text.partition("-")
+    try:
+        return int(low), int(high or low)
+    except ValueError:
+        raise UserError(f"bad range '{text}' (expected N or LOW-HIGH)") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="interplay", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    gen = commands.add_parser("generate", help="write synthetic problems to a JSONL file")
+    gen.add_argument("--ops", default="2-10", help="op ranges with optional weights, e.g. 2-10:0.9,11-14:0.1")
+    gen.add_argument("--contexts", default="zoo", help="contexts with optional weights, e.g. zoo=0.99,teachers=0.01")
+    gen.add_argument("--n", type=int, required=True, help="number of distinct problems")
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--out", required=True, help="output JSONL file (written atomically)")
+    gen.add_argument("--exclude", action="append", default=[], metavar="FILE",
+                     help="no problem of this JSONL file (by content id) appears in the output (repeatable)")
+    gen.add_argument("--format", default="paper", choices=["paper", "compact"], help="solution text format")
+    gen.add_argument("--order", default="shuffled", choices=["shuffled", "topological"], help="problem sentence order")
+    gen.add_argument("--n-locations", type=int, default=5, help="locations per problem (lexicon size)")
+    gen.add_argument("--n-items", type=int, default=5, help="item types per problem (lexicon size)")
+    gen.add_argument("--distractors", default="1-5", help="distractor quantities per problem, N or LOW-HIGH")
+    gen.add_argument("--max-value", type=int, default=1000, help="largest value on a solution path")
+    gen.add_argument("--modulus", type=int, default=None, help="do all arithmetic modulo this number (e.g. 23)")
+    _add_world_options(gen)
+
+    stats = commands.add_parser("stats", help="counts by op and context, and token lengths, of a JSONL file")
+    stats.add_argument("file")
+    _add_world_options(stats)
+
+    tok = commands.add_parser("tokenizer", help="write the word-level tokenizer.json for the registered contexts")
+    tok.add_argument("--out", required=True)
+    tok.add_argument("--max-number", type=int, default=1000, help="numbers 0..N get their own tokens")
+    _add_world_options(tok)
+
+    for module in _stage_modules():
+        module.add_parser(commands)
+    return parser
+
+
+def _stage_modules() -> list:
+    """Stages that bring their own sub-command (imported lazily: `interplay --help` stays fast)."""
+    return []
+
+
+def cmd_generate(args: argparse.Namespace) -> None:
+    from interplay.jsonl import iter_jsonl, write_jsonl
+    from interplay.world.mixture import MixtureSpec, generate
+
+    _register_lexicons(args.lexicon)
+    if args.n < 1:
+        raise UserError(f"--n must be at least 1, got {args.n}")
+    spec = MixtureSpec.parse(
+        ops=args.ops, contexts=args.contexts, format=args.format, order=args.order,
+        n_locations=args.n_locations, n_items=args.n_items, distractors=_parse_range(args.distractors),
+        max_value=args.max_value, modulus=args.modulus,
+    )
+    excluded = {record.get("id") for path in args.exclude for record in iter_jsonl(path)}
+    records = generate(spec, args.seed, args.n, exclude=excluded)
+    write_jsonl(args.out, records)
+    print(f"wrote {len(records)} problems to {args.out}", file=sys.stderr)
+
+
+def cmd_stats(args: argparse.Namespace) -> None:
+    from interplay.stats import dataset_stats, format_stats
+
+    _register_lexicons(args.lexicon)
+    print(format_stats(dataset_stats(args.file)))
+
+
+def cmd_tokenizer(args: argparse.Namespace) -> None:
+    from interplay.lm.tokenizer import build_tokenizer
+
+    _register_lexicons(args.lexicon)
+    tokenizer = build_tokenizer(max_number=args.max_number)
+    tokenizer.save(args.out)
+    print(f"wrote {args.out} ({tokenizer.get_vocab_size()} tokens)", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = args.handler if hasattr(args, "handler") else globals()[f"cmd_{args.command}"]
+    try:
+        handler(args)
+    except UserError as error:
+        print(f"interplay {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"interplay {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

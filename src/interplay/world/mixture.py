@@ -1,0 +1,148 @@
+"""Mixtures of ops and contexts, and the deterministic problem streams drawn from them.
+
+    spec = MixtureSpec.parse(ops="2-10:0.9,11-14:0.1", contexts="zoo=0.99,teachers=0.01")
+    record = problem_at(spec, seed=0, index=42)      # the same record whatever else is generated
+    for index, record in stream(spec, seed=0, start=1000):   # endless, resumable at any index
+        ...
+
+Problem `index` of a stream is generated from its own random generator seeded by
+(seed, index, the spec), as in reasoning-gym, so any item can be rebuilt alone and a training run
+resumes its data exactly by remembering one integer.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+
+from interplay.errors import UserError
+from interplay.world.contexts import get_context
+from interplay.world.graph import GraphSettings, sample_graph
+from interplay.world.render import FORMATS, ORDERS, render_record
+
+
+@dataclass(frozen=True)
+class MixtureSpec:
+    """Which problems a stream draws: op ranges and contexts with weights, and surface options."""
+
+    ops: tuple[tuple[int, int, float], ...] = ((2, 10, 1.0),)
+    contexts: tuple[tuple[str, float], ...] = (("zoo", 1.0),)
+    format: str = "paper"
+    order: str = "shuffled"
+    graph: GraphSettings = field(default_factory=GraphSettings)
+
+    @classmethod
+    def parse(cls, ops: str = "2-10", contexts: str = "zoo", **options) -> "MixtureSpec":
+        """Build from CLI-style strings: ops '2-10:0.9,11-14:0.1', contexts 'zoo=0.99,teachers=0.01'."""
+        graph_options = {k: options.pop(k) for k in list(options) if k in GraphSettings.__dataclass_fields__}
+        spec = cls(parse_ops(ops), parse_contexts(contexts), graph=GraphSettings(**graph_options), **options)
+        spec.validate()
+        return spec
+
+    def validate(self) -> None:
+        if self.format not in FORMATS:
+            raise UserError(f"unknown format '{self.format}' (known: {', '.join(FORMATS)})")
+        if self.order not in ORDERS:
+            raise UserError(f"unknown sentence order '{self.order}' (known: {', '.join(ORDERS)})")
+        self.graph.validate()
+        for name, _ in self.contexts:
+            context = get_context(name)
+            locations, items = context.max_lexicon()
+            if self.graph.n_locations > locations or self.graph.n_items > items:
+                raise UserError(
+                    f"context '{name}' has {locations} locations x {items} items, fewer than the "
+                    f"requested lexicon {self.graph.n_locations} x {self.graph.n_items}"
+                )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Part of every item's seed: what decides the problems, not the surface they are written in.
+
+        Format and sentence order are left out, so the same seed gives the same problems in the
+        paper and the compact format, which is what a comparison of formats needs.
+        """
+        return repr((self.ops, self.contexts, self.graph))
+
+
+def _weight(text: str, where: str) -> float:
+    try:
+        weight = float(text)
+    except ValueError:
+        raise UserError(f"bad weight '{text}' in {where}") from None
+    if not weight > 0 or weight == float("inf"):
+        raise UserError(f"weight must be a positive number, got '{text}' in {where}")
+    return weight
+
+
+def parse_ops(text: str) -> tuple[tuple[int, int, float], ...]:
+    """'2-10' or '2-10:0.9,11-14:0.1' or '5' -> ((lo, hi, weight), ...)."""
+    ranges = []
+    for part in text.split(","):
+        span, _, weight = part.strip().partition(":")
+        match = re.fullmatch(r"(\d+)(?:-(\d+))?", span.strip())
+        if not match:
+            raise UserError(f"bad op range '{part.strip()}' (expected e.g. 2-10 or 2-10:0.9)")
+        low, high = int(match[1]), int(match[2] or match[1])
+        if low < 1 or high < low:
+            raise UserError(f"empty op range '{span.strip()}': need 1 <= low <= high")
+        ranges.append((low, high, _weight(weight, f"'{part.strip()}'") if weight else 1.0))
+    return tuple(ranges)
+
+
+def parse_contexts(text: str) -> tuple[tuple[str, float], ...]:
+    """'zoo' or 'zoo=0.99,teachers=0.01' -> ((name, weight), ...); names are checked later."""
+    contexts = []
+    for part in text.split(","):
+        name, _, weight = part.strip().partition("=")
+        if not name.strip():
+            raise UserError(f"empty context name in '{text}'")
+        contexts.append((name.strip(), _weight(weight, f"'{part.strip()}'") if weight else 1.0))
+    return tuple(contexts)
+
+
+def problem_at(spec: MixtureSpec, seed: int, index: int) -> dict:
+    """Problem number `index` of the stream (spec, seed); depends on nothing else."""
+    rng = random.Random(f"{seed}/{index}/{spec.fingerprint}")
+    low, high, _ = rng.choices(spec.ops, [w for *_, w in spec.ops])[0]
+    op = rng.randint(low, high)
+    name = rng.choices(spec.contexts, [w for _, w in spec.contexts])[0][0]
+    graph = sample_graph(op, rng, spec.graph)
+    settings = spec.graph
+    return render_record(graph, get_context(name), rng, settings.n_locations, settings.n_items, spec.format, spec.order)
+
+
+def stream(spec: MixtureSpec, seed: int, start: int = 0, exclude: Iterable[str] = ()) -> Iterator[tuple[int, dict]]:
+    """Endless (index, record) pairs from `start` on, skipping records whose id is in `exclude`."""
+    excluded = frozenset(exclude)
+    index = start
+    while True:
+        record = problem_at(spec, seed, index)
+        if record["id"] not in excluded:
+            yield index, record
+        index += 1
+
+
+def generate(spec: MixtureSpec, seed: int, n: int, exclude: Iterable[str] = (), max_tries_per_record: int = 50) -> list[dict]:
+    """`n` distinct records (by content id), none of them in `exclude`.
+
+    A mixture too small to hold `n` distinct problems (op 1 has a few hundred) is an error rather
+    than an endless loop.
+    """
+    seen = set(exclude)
+    records, tries = [], 0
+    for _, record in stream(spec, seed):
+        tries += 1
+        if record["id"] not in seen:
+            seen.add(record["id"])
+            records.append(record)
+            if len(records) == n:
+                return records
+        if tries > max(1000, n * max_tries_per_record):
+            raise UserError(f"only {len(records)} distinct problems found in {tries} draws; the mixture is too small for n={n}")
+    return records

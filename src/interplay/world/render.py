@@ -1,0 +1,264 @@
+"""Graph + context -> problem, question, gold solution and the problem record.
+
+Two solution formats share one graph, one op and one set of steps:
+
+- `paper`: the GSM-Infinite text of the paper, letter for letter. Every quantity gets a fresh random
+  letter; every parent reference first gets a fresh letter of its own ("S = H = 2;"); n-ary sums
+  are chained pairwise through fresh letters; a constant prefix comes last ("so P = 2 * v = ...").
+      Define regional medical school in Hawkesbury as M; S = H = 2; so M = 1 + S = 1 + 2 = 3.
+- `compact`: the same steps with the binding burden removed, for small models: letters a, b, c, ...
+  in order of definition, no intermediate letters, one expression per quantity.
+      Define adult blue jay in Mayer Aquarium as b; so b = 2 * a = 2 * 4 = 8.
+
+Sentence order is `shuffled` (the paper) or `topological` (each sentence after the ones it uses).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import string
+
+from interplay.world.contexts import Context
+from interplay.world.graph import Graph, Quantity
+
+FORMATS = ("paper", "compact")
+ORDERS = ("shuffled", "topological")
+SINGLE_LETTERS = tuple(string.ascii_uppercase + string.ascii_lowercase)
+# Past 52 letters (paper format above op ~25) fresh names continue as A0..z9.
+EXTRA_LETTERS = tuple(f"{letter}{digit}" for digit in range(10) for letter in SINGLE_LETTERS)
+COMPACT_LETTERS = tuple(string.ascii_lowercase + string.ascii_uppercase) + EXTRA_LETTERS
+_SYMBOL = {"sum": "+", "diff": "-", "copy": "+"}
+# Every fixed word the renderer writes (the tokenizer's vocabulary is built from these).
+TEMPLATE_PHRASES = (
+    "The number of {name} equals the sum of {a}, {b} and {c}.",
+    "the difference of {a} and {b}", "{k} plus {x}", "{k} times {x}", "the number of {x}", "the {x} in {y}",
+    "Define {name} as {x}; so {x} = {y}.", "Answer: {n}.",
+)
+_PREFIX_SYMBOL = {"plus": "+", "times": "*"}
+
+
+class Lexicon:
+    """The names one problem uses: location index -> entity name, item index -> item name."""
+
+    def __init__(self, context: Context, n_locations: int, n_items: int, rng: random.Random):
+        self.context = context
+        self.entities = _draw(context.entities, n_locations, rng)
+        self.items = _draw(context.items, n_items, rng)
+
+    def name(self, quantity: Quantity) -> str:
+        entity = self.entities[quantity.location]
+        if quantity.is_aggregate:
+            return f"{self.context.aggregate} in {entity}"
+        return f"{self.items[quantity.key[2]]} in {entity}"
+
+    def reference(self, quantity: Quantity) -> str:
+        return f"the {self.name(quantity)}" if quantity.is_aggregate else f"the number of {self.name(quantity)}"
+
+    def question(self, quantity: Quantity) -> str:
+        entity = self.entities[quantity.location]
+        if quantity.is_aggregate:
+            return self.context.question_aggregate.format(aggregate=self.context.aggregate, entity=entity)
+        return self.context.question_instance.format(item=self.items[quantity.key[2]], entity=entity)
+
+
+def _draw(groups: tuple[tuple[str, ...], ...], count: int, rng: random.Random) -> list[str]:
+    """`count` names from one random sub-list, or from their union when no sub-list is long enough."""
+    group = rng.choice(groups)
+    if len(group) < count:
+        group = tuple(sorted({name for g in groups for name in g}))
+    return rng.sample(group, count)
+
+
+def problem_sentences(graph: Graph, lexicon: Lexicon, order: str, rng: random.Random) -> list[str]:
+    """One sentence per instance quantity (aggregates are defined by the world, not by a sentence)."""
+    indices = [i for i in graph.path + graph.distractors if not graph.quantities[i].is_aggregate]
+    if order == "shuffled":
+        rng.shuffle(indices)
+    else:
+        indices = _random_topological_order(graph, indices, rng)
+    return [_sentence(graph.quantities[i], graph, lexicon) for i in indices]
+
+
+def _random_topological_order(graph: Graph, indices: list[int], rng: random.Random) -> list[int]:
+    """A uniformly drawn ready quantity at each step: every sentence after all the ones it uses."""
+    pending = set(indices)
+    order: list[int] = []
+    done: set[int] = set()
+
+    def ready(i: int) -> bool:  # aggregates have no sentence: they are ready once their parts are
+        return all(p in done or (graph.quantities[p].is_aggregate and all(c in done for c in graph.quantities[p].parents))
+                   for p in graph.quantities[i].parents)
+
+    while pending:
+        choice = rng.choice(sorted(i for i in pending if ready(i)))
+        pending.discard(choice)
+        done.add(choice)
+        order.append(choice)
+    return order
+
+
+def _sentence(quantity: Quantity, graph: Graph, lexicon: Lexicon) -> str:
+    head = f"The number of {lexicon.name(quantity)} equals"
+    if quantity.operation == "const":
+        return f"{head} {quantity.constant}."
+    refs = [lexicon.reference(graph.quantities[p]) for p in quantity.parents]
+    if quantity.operation == "copy":
+        inner = refs[0]
+    elif quantity.operation == "diff":
+        inner = f"the difference of {refs[0]} and {refs[1]}"
+    else:
+        inner = f"the sum of {', '.join(refs[:-1])} and {refs[-1]}"
+    if quantity.prefix:
+        inner = f"{quantity.constant} {quantity.prefix} {inner}"
+    return f"{head} {inner}."
+
+
+def _equation(left: str, letters: str, numbers: str, value: int) -> str:
+    """'x = a + b = 2 + 3 = 5', dropping repeats ('so H = 2', not 'so H = 2 = 2 = 2')."""
+    parts = [left]
+    for part in (letters, numbers, str(value)):
+        if part != parts[-1]:
+            parts.append(part)
+    return " = ".join(parts)
+
+
+def paper_solution(graph: Graph, lexicon: Lexicon, rng: random.Random) -> str:
+    letters = list(SINGLE_LETTERS)
+    rng.shuffle(letters)
+    extra = list(EXTRA_LETTERS)
+    rng.shuffle(extra)
+    fresh = iter(letters + extra).__next__
+    modulus = graph.modulus
+    letter_of: dict[int, str] = {}
+    steps = []
+    for index in graph.path:
+        quantity = graph.quantities[index]
+        own = letter_of[index] = fresh()
+        parts = []
+        if quantity.operation == "const":
+            parts.append(f"so {own} = {quantity.constant}")
+        else:
+            terms = []
+            for parent in quantity.parents:
+                value = graph.quantities[parent].value
+                if quantity.is_aggregate:
+                    terms.append((letter_of[parent], value))
+                else:
+                    ref = fresh()
+                    parts.append(f"{ref} = {letter_of[parent]} = {value}")
+                    terms.append((ref, value))
+            symbol = _SYMBOL[quantity.operation]
+            while len(terms) > 2:  # chain n-ary sums pairwise through fresh letters
+                (a, va), (b, vb) = terms[0], terms[1]
+                partial = _reduce(va + vb, modulus)
+                link = fresh()
+                parts.append(_equation(link, f"{a} {symbol} {b}", f"{va} {symbol} {vb}", partial))
+                terms[:2] = [(link, partial)]
+            values = [t[1] for t in terms]
+            core_value = _reduce(values[0] - values[1] if symbol == "-" else sum(values), modulus)
+            core_letters = f" {symbol} ".join(t[0] for t in terms)
+            core_numbers = f" {symbol} ".join(str(t[1]) for t in terms)
+            if quantity.prefix:
+                if len(terms) > 1:
+                    link = fresh()
+                    parts.append(_equation(link, core_letters, core_numbers, core_value))
+                    core_letters = link
+                k, op = quantity.constant, _PREFIX_SYMBOL[quantity.prefix]
+                parts.append("so " + _equation(own, f"{k} {op} {core_letters}", f"{k} {op} {core_value}", quantity.value))
+            else:
+                parts.append("so " + _equation(own, core_letters, core_numbers, quantity.value))
+        steps.append(f"Define {lexicon.name(quantity)} as {own}; " + "; ".join(parts) + ".")
+    steps.append(f"Answer: {graph.target.value}.")
+    return " ".join(steps)
+
+
+def _reduce(value: int, modulus: int | None) -> int:
+    return value % modulus if modulus else value
+
+
+def compact_solution(graph: Graph, lexicon: Lexicon) -> str:
+    letter_of: dict[int, str] = {}
+    steps = []
+    for position, index in enumerate(graph.path):
+        quantity = graph.quantities[index]
+        own = letter_of[index] = COMPACT_LETTERS[position]
+        if quantity.operation == "const":
+            steps.append(f"Define {lexicon.name(quantity)} as {own}; so {own} = {quantity.constant}.")
+            continue
+        symbol = f" {_SYMBOL[quantity.operation]} "
+        letters = symbol.join(letter_of[p] for p in quantity.parents)
+        numbers = symbol.join(str(graph.quantities[p].value) for p in quantity.parents)
+        if quantity.prefix:
+            if len(quantity.parents) > 1:
+                letters, numbers = f"({letters})", f"({numbers})"
+            k, op = quantity.constant, _PREFIX_SYMBOL[quantity.prefix]
+            letters, numbers = f"{k} {op} {letters}", f"{k} {op} {numbers}"
+        steps.append(f"Define {lexicon.name(quantity)} as {own}; so {_equation(own, letters, numbers, quantity.value)}.")
+    steps.append(f"Answer: {graph.target.value}.")
+    return " ".join(steps)
+
+
+def graph_record(graph: Graph, lexicon: Lexicon) -> dict:
+    """The `graph` field of a problem record: the solution path with names, in topological order."""
+    nodes = []
+    for index in graph.path:
+        quantity = graph.quantities[index]
+        nodes.append({
+            "name": lexicon.name(quantity),
+            "value": quantity.value,
+            "parents": [lexicon.name(graph.quantities[p]) for p in quantity.parents],
+            "constant": quantity.constant,
+            "kind": "aggregate" if quantity.is_aggregate else "instance",
+            "operation": quantity.operation,
+            "prefix": quantity.prefix,
+        })
+    return {"nodes": nodes, "target": nodes[-1]["name"]}
+
+
+def content_id(context: str, question: str, graph: dict) -> str:
+    """A stable hash of what makes two problems the same question: context, question, solution graph.
+
+    Sentence order, distractors, letters and format do not enter it, so `--exclude` keeps a test
+    problem out of training in every surface variant.
+    """
+    canonical = sorted(
+        (n["name"], n["value"], sorted(n["parents"]), n["constant"], n["operation"], n["prefix"]) for n in graph["nodes"]
+    )
+    payload = json.dumps([context, question, canonical], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.blake2b(payload.encode(), digest_size=8).hexdigest()
+
+
+def render_record(graph: Graph, context: Context, rng: random.Random, n_locations: int, n_items: int,
+                  fmt: str = "paper", order: str = "shuffled") -> dict:
+    """The problem record of docs/DESIGN.md for one graph in one context."""
+    # The lexicon draws from its own generator so that letters and sentence order do not depend
+    # on the context: one graph and seed in two contexts give the same text up to the names.
+    lexicon = Lexicon(context, n_locations, n_items, random.Random(rng.getrandbits(64)))
+    problem = " ".join(problem_sentences(graph, lexicon, order, rng))
+    question = lexicon.question(graph.target)
+    solution = paper_solution(graph, lexicon, rng) if fmt == "paper" else compact_solution(graph, lexicon)
+    graph_dict = graph_record(graph, lexicon)
+    return {
+        "id": content_id(context.name, question, graph_dict),
+        "op": graph.op,
+        "context": context.name,
+        "mode": "forward",
+        "format": fmt,
+        "problem": problem,
+        "question": question,
+        "solution": solution,
+        "answer": graph.target.value,
+        "graph": graph_dict,
+    }
+
+
+def training_text(record: dict) -> str:
+    """The paper's training text (without EOS, which the tokenizer adds)."""
+    return f"{prompt_text(record)} {record['solution']} </solution> <answer> {record['answer']} </answer>"
+
+
+def prompt_text(record: dict) -> str:
+    """Everything up to and including `<solution>`: what a model is given at sampling time."""
+    return f"<question> {record['problem']} {record['question']} </question> <solution>"

@@ -1,0 +1,58 @@
+"""The real `interplay` CLI: generate, stats, tokenizer, and one-line errors with exit code 2."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "interplay.cli", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_generate_stats_and_exclude(tmp_path):
+    test = tmp_path / "test.jsonl"
+    result = run("generate", "--ops", "2-4", "--contexts", "zoo=0.5,teachers=0.5", "--n", "60", "--seed", "1", "--out", str(test))
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in test.read_text().splitlines()]
+    assert len(records) == 60 and {r["op"] for r in records} <= {2, 3, 4}
+    train = tmp_path / "train.jsonl"
+    result = run("generate", "--ops", "2-4", "--contexts", "zoo=0.5,teachers=0.5", "--n", "300", "--seed", "2",
+                 "--out", str(train), "--exclude", str(test), "--format", "compact", "--modulus", "23")
+    assert result.returncode == 0, result.stderr
+    train_ids = {json.loads(line)["id"] for line in train.read_text().splitlines()}
+    assert len(train_ids) == 300 and not train_ids & {r["id"] for r in records}
+    stats = run("stats", str(train))
+    assert stats.returncode == 0 and "records: 300" in stats.stdout and "unknown tokens: 0" in stats.stdout
+
+
+def test_user_lexicon_and_tokenizer(tmp_path):
+    lexicon = tmp_path / "garden.toml"
+    lexicon.write_text('name = "garden"\nentities = [["North Garden", "South Garden"]]\n'
+                       'items = [["rose bush", "tulip", "fern"]]\naggregate = "total number of plants"\n')
+    out = tmp_path / "garden.jsonl"
+    result = run("generate", "--lexicon", str(lexicon), "--contexts", "garden", "--n-locations", "2", "--n-items", "3",
+                 "--ops", "3", "--n", "20", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "Garden" in out.read_text()
+    result = run("tokenizer", "--lexicon", str(lexicon), "--out", str(tmp_path / "tokenizer.json"))
+    assert result.returncode == 0 and "tulip" in (tmp_path / "tokenizer.json").read_text()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--contexts", "mars"], "unknown context 'mars'"),
+    (["--contexts", "zoo=heavy"], "bad weight"),
+    (["--ops", "9-3"], "empty op range"),
+    (["--lexicon", "LEXICON"], "not valid TOML"),
+    (["--exclude", "/nonexistent.jsonl"], "file not found"),
+])
+def test_user_errors_are_one_line_with_exit_code_2(tmp_path, args, message):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("name = = 'x'")
+    args = [str(bad) if a == "LEXICON" else a for a in args]
+    out = tmp_path / "out.jsonl"
+    result = run("generate", "--n", "5", "--out", str(out), *args)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
+    assert not out.exists()

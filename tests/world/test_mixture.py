@@ -1,0 +1,64 @@
+"""Mixtures: parsing, weights, per-index determinism, de-duplication and exclusion."""
+
+from collections import Counter
+
+import pytest
+
+from interplay.errors import UserError
+from interplay.world.mixture import MixtureSpec, generate, parse_contexts, parse_ops, problem_at, stream
+
+
+def test_parse_ops_and_contexts():
+    assert parse_ops("2-10") == ((2, 10, 1.0),)
+    assert parse_ops("2-10:0.9,11-14:0.1") == ((2, 10, 0.9), (11, 14, 0.1))
+    assert parse_ops("5") == ((5, 5, 1.0),)
+    assert parse_contexts("zoo=0.99,teachers=0.01") == (("zoo", 0.99), ("teachers", 0.01))
+
+
+@pytest.mark.parametrize("ops, contexts, message", [
+    ("10-2", "zoo", "empty op range"),
+    ("0", "zoo", "empty op range"),
+    ("2-x", "zoo", "bad op range"),
+    ("2-5:zero", "zoo", "bad weight"),
+    ("2-5:-1", "zoo", "positive"),
+    ("2-5", "zoo=abc", "bad weight"),
+    ("2-5", "mars", "unknown context"),
+])
+def test_bad_specs_are_user_errors(ops, contexts, message):
+    with pytest.raises(UserError, match=message):
+        MixtureSpec.parse(ops=ops, contexts=contexts)
+
+
+def test_lexicon_larger_than_context_is_rejected():
+    with pytest.raises(UserError, match="fewer than the requested lexicon"):
+        MixtureSpec.parse(contexts="teachers", n_items=6)
+
+
+def test_problem_at_depends_only_on_seed_index_and_spec():
+    spec = MixtureSpec.parse(ops="2-12", contexts="zoo,movies")
+    alone = problem_at(spec, 3, 57)
+    assert alone == next(r for i, r in stream(spec, 3, start=50) if i == 57)
+    assert problem_at(spec, 4, 57) != alone
+    assert problem_at(MixtureSpec.parse(ops="2-12", contexts="zoo,movies", format="compact"), 3, 57)["id"] == alone["id"]
+
+
+def test_weights_shape_the_mixture():
+    spec = MixtureSpec.parse(ops="2-3:0.9,20:0.1", contexts="zoo=0.8,library=0.2")
+    records = [problem_at(spec, 0, i) for i in range(1000)]
+    ops = Counter(r["op"] >= 20 for r in records)
+    contexts = Counter(r["context"] for r in records)
+    assert 50 <= ops[True] <= 150
+    assert 130 <= contexts["library"] <= 270
+
+
+def test_generate_deduplicates_and_excludes():
+    spec = MixtureSpec.parse(ops="2", contexts="zoo")
+    first = generate(spec, 0, 200)
+    assert len({r["id"] for r in first}) == 200
+    second = generate(spec, 1, 200, exclude={r["id"] for r in first})
+    assert not {r["id"] for r in first} & {r["id"] for r in second}
+
+
+def test_a_mixture_too_small_is_an_error_not_a_hang():
+    with pytest.raises(UserError, match="too small"):
+        generate(MixtureSpec.parse(ops="1", contexts="teachers", n_locations=1, n_items=2), 0, 500)

@@ -1,0 +1,97 @@
+"""Rendering: the paper's text format, the compact format, sentence orders and context swaps."""
+
+import random
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from interplay.world.contexts import get_context
+from interplay.world.graph import GraphSettings, sample_graph
+from interplay.world.render import content_id, prompt_text, render_record, training_text
+
+STEP = re.compile(r"Define (?P<name>[^;]+?) as (?P<letter>\w+); (?P<body>[^.]*)\.")
+
+
+def _record(op=6, seed=0, context="zoo", fmt="paper", order="shuffled", modulus=None):
+    graph = sample_graph(op, random.Random(seed), GraphSettings(modulus=modulus))
+    return render_record(graph, get_context(context), random.Random(seed + 1), 5, 5, fmt, order)
+
+
+@given(op=st.integers(1, 25), seed=st.integers(0, 10**6))
+def test_paper_format_follows_the_rules(op, seed):
+    record = _record(op, seed)
+    solution = record["solution"]
+    assert solution.endswith(f"Answer: {record['answer']}.")
+    steps = STEP.findall(solution)
+    assert [name for name, _, _ in steps] == [node["name"] for node in record["graph"]["nodes"]]
+    defined = [letter for _, letter, _ in steps]
+    introduced = re.findall(r"(?:Define [^;]+? as |; |^)(\w+) = ", solution.replace("so ", ""))
+    all_letters = defined + [x for x in introduced if x not in defined]
+    assert len(all_letters) == len(set(all_letters)), "a letter is reused inside one problem"
+    for (_, letter, body), node in zip(steps, record["graph"]["nodes"]):
+        final = body.split("; ")[-1]
+        assert final.startswith(f"so {letter} = ") and final.endswith(f"= {node['value']}") or final == f"so {letter} = {node['value']}"
+
+
+def test_paper_example_shape():
+    """The verbatim teachers example of PAPER.md has this exact shape; ours must too."""
+    record = _record(op=5, seed=3, context="teachers")
+    assert record["problem"].startswith("The number of ")
+    assert all(s.startswith("The number of ") and " equals " in s for s in record["problem"].split(". ") if s)
+    assert re.fullmatch(r"(What is the total number of schools in .+\?|How many .+ does .+ have\?)", record["question"])
+
+
+@given(op=st.integers(1, 25), seed=st.integers(0, 10**6))
+def test_compact_letters_follow_definition_order(op, seed):
+    record = _record(op, seed, fmt="compact")
+    letters = [letter for _, letter, _ in STEP.findall(record["solution"])]
+    assert letters == list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")[: len(letters)]
+    assert len(letters) == len(record["graph"]["nodes"])
+
+
+def test_topological_order_defines_before_use():
+    for seed in range(30):
+        record = _record(op=8, seed=seed, order="topological")
+        seen = set()
+        for sentence in record["problem"].split(". "):
+            name = re.match(r"The number of (.+?) equals", sentence)[1]
+            for used in re.findall(r"the number of (.+?)(?= and |, | plus|\.|$)", sentence.split(" equals ", 1)[1]):
+                assert used in seen, f"{used!r} used before it is defined"
+            seen.add(name)
+
+
+def test_context_swap_changes_only_the_names():
+    graph = sample_graph(9, random.Random(5), GraphSettings())
+    zoo = render_record(graph, get_context("zoo"), random.Random(11), 5, 5)
+    movies = render_record(graph, get_context("movies"), random.Random(11), 5, 5)
+    assert zoo["answer"] == movies["answer"] and zoo["op"] == movies["op"]
+
+    def skeleton(record):
+        text = record["solution"]
+        for i, node in sorted(enumerate(record["graph"]["nodes"]), key=lambda p: -len(p[1]["name"])):
+            text = text.replace(node["name"], f"<{i}>")
+        return text
+
+    assert skeleton(zoo) == skeleton(movies)
+    assert zoo["solution"] != movies["solution"]
+
+
+def test_modulus_keeps_values_small():
+    record = _record(op=12, seed=2, modulus=23)
+    assert all(0 <= node["value"] < 23 for node in record["graph"]["nodes"])
+
+
+def test_training_text_and_prompt():
+    record = _record()
+    text = training_text(record)
+    assert text.startswith(prompt_text(record)) and prompt_text(record).endswith("<solution>")
+    assert text.endswith(f"</solution> <answer> {record['answer']} </answer>")
+
+
+def test_content_id_ignores_surface_but_not_substance():
+    a = _record(seed=4, fmt="paper")
+    b = _record(seed=4, fmt="compact", order="topological")
+    assert a["id"] == b["id"]
+    changed = {**a["graph"], "nodes": [{**a["graph"]["nodes"][0], "value": a["graph"]["nodes"][0]["value"] + 1}, *a["graph"]["nodes"][1:]]}
+    assert content_id(a["context"], a["question"], changed) != a["id"]
