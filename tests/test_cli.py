@@ -56,3 +56,27 @@ def test_user_errors_are_one_line_with_exit_code_2(tmp_path, args, message):
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
     assert not out.exists()
+
+
+def test_verify_reads_every_line_and_reports_bad_ones(tmp_path):
+    from interplay.world.mixture import MixtureSpec, problem_at
+
+    record = problem_at(MixtureSpec.parse(ops="5"), 0, 0)
+    lines = [
+        json.dumps({"prediction": record["solution"], "gold": record}),
+        "this is not json",
+        json.dumps({"prediction": "Answer: 3.", "gold_solution": record["solution"], "gold_answer": record["answer"]}),
+        json.dumps({"gold": record}),
+    ]
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out.jsonl"
+    result = run("verify", "--in", str(source), "--out", str(out), "--reward", "mixed-gated:0.2,0.8")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 4
+    assert rows[0]["strict_correct"] and rows[0]["reward"] == 1.0 and rows[0]["nodes"]
+    assert "error" in rows[1] and "error" in rows[3]
+    assert rows[2]["missing"] == len(record["graph"]["nodes"]) and not rows[2]["strict_correct"]
+    bad = run("verify", "--in", str(source), "--reward", "nonsense")
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1

@@ -71,7 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _stage_modules() -> list:
     """Stages that bring their own sub-command (imported lazily: `interplay --help` stays fast)."""
-    return []
+    from interplay.verify import cli as verify_cli
+
+    return [verify_cli]
 
 
 def cmd_generate(args: argparse.Namespace) -> None:

@@ -214,7 +214,7 @@ def graph_record(graph: Graph, lexicon: Lexicon) -> dict:
             "operation": quantity.operation,
             "prefix": quantity.prefix,
         })
-    return {"nodes": nodes, "target": nodes[-1]["name"]}
+    return {"nodes": nodes, "target": nodes[-1]["name"], "modulus": graph.modulus}
 
 
 def content_id(context: str, question: str, graph: dict) -> str:

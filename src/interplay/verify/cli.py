@@ -1,0 +1,66 @@
+"""`interplay verify`: JSONL of predictions in, one verification per line out, in order.
+
+    interplay verify --in predictions.jsonl --out verified.jsonl --reward mixed-gated:0.2,0.8
+    echo '{"prediction": "...", "gold": {...record...}}' | interplay verify
+
+Each input line holds `prediction` and either `gold` (a problem record) or `gold_solution` plus
+`gold_answer` (and optionally `modulus`). A line that is not JSON or lacks those fields gives an
+output line with an `error` field: nothing is dropped and the run goes on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from interplay.errors import UserError
+from interplay.verify.compare import gold_from_record, gold_from_solution, verify
+from interplay.verify.rewards import get_reward
+
+
+def verify_line(line: str, reward=None) -> dict:
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as error:
+        return {"error": f"not valid JSON: {error.msg}"}
+    if not isinstance(item, dict) or not isinstance(item.get("prediction"), str):
+        return {"error": "needs a string field 'prediction'"}
+    try:
+        if isinstance(item.get("gold"), dict):
+            gold = gold_from_record(item["gold"])
+        elif isinstance(item.get("gold_solution"), str):
+            answer = item.get("gold_answer")
+            gold = gold_from_solution(item["gold_solution"], None if answer is None else int(answer), item.get("modulus"))
+        else:
+            return {"error": "needs 'gold' (a problem record) or 'gold_solution' and 'gold_answer'"}
+    except (KeyError, TypeError, ValueError) as error:
+        return {"error": f"bad gold: {error}"}
+    result = verify(item["prediction"], gold)
+    output = result.to_dict()
+    if reward is not None:
+        output["reward"] = reward(result)
+    return output
+
+
+def run(args: argparse.Namespace) -> None:
+    reward = get_reward(args.reward) if args.reward else None
+    try:
+        source = open(args.input, encoding="utf-8") if args.input != "-" else sys.stdin
+    except FileNotFoundError:
+        raise UserError(f"file not found: {args.input}") from None
+    outputs = (json.dumps(verify_line(line, reward), ensure_ascii=False) + "\n" for line in source if line.strip())
+    if args.out == "-":
+        sys.stdout.writelines(outputs)
+    else:
+        from interplay.jsonl import atomic_write_text
+
+        atomic_write_text(args.out, "".join(outputs))
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("verify", help="check free-form solutions step by step against gold graphs")
+    parser.add_argument("--in", dest="input", default="-", help="input JSONL (default: stdin)")
+    parser.add_argument("--out", default="-", help="output JSONL (default: stdout)")
+    parser.add_argument("--reward", default=None, help="add a reward: outcome, process, strict, mixed:A,B, mixed-gated:A,B")
+    parser.set_defaults(handler=run)

@@ -1,0 +1,162 @@
+"""Free-form solution text -> predicted graph. Any text in, never an exception out.
+
+    parsed = parse_solution(model_output)
+    parsed.nodes["adult crow in mayer aquarium"].parents   # {"adult owl in south zoo", ...}
+    parsed.answer                                           # 42, or None
+
+A step is "Define <quantity> as <letter>; <clause>; ...; so <letter> = <expr> = ... = <value>."
+Node identity is the normalised quantity name (lower case, single spaces). A clause
+"X = <expr> = <expr> = <number>" defines letter X; its dependencies are the quantities behind every
+letter its expressions use, followed through intermediate letters ("S = H = 2; so M = 1 + S"
+makes M depend on H's quantity). A node's value is the final number of its own clause. Every
+written equality that can be evaluated is checked with the safe evaluator (modulus aware); one
+that does not hold ("2 + 3 = 6") is an arithmetic error. This reads the paper's format, our
+compact format, the paper generator's own text, with or without tags, in any step order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from interplay.verify.arithmetic import ArithmeticParseError, evaluate, letters_in
+
+MAX_TEXT_CHARS = 100_000
+_STEP_SPLIT = re.compile(r"\bDefine\s+")
+_HEAD = re.compile(r"(?P<name>.+?)\s+as\s+(?P<letter>[A-Za-z]\w*)\s*[;,.:]?", re.S)
+_ANSWER_TAG = re.compile(r"<answer>\s*(-?\d+)\s*</answer>")
+_ANSWER_TEXT = re.compile(r"Answer\s*:\s*(-?\d+)")
+_NUMBER = re.compile(r"-?\d+")
+_UNRESOLVED = "?"  # prefix of a dependency on a letter the text never defined
+
+
+@dataclass
+class PredictedNode:
+    name: str
+    letter: str
+    parents: frozenset[str] = frozenset()
+    value: int | None = None
+    arithmetic_errors: int = 0
+
+
+@dataclass
+class ParsedSolution:
+    nodes: dict[str, PredictedNode] = field(default_factory=dict)
+    answer: int | None = None
+    arithmetic_errors: int = 0
+    duplicate_definitions: int = 0
+
+    @property
+    def parseable(self) -> bool:
+        return bool(self.nodes) or self.answer is not None
+
+    def to_dict(self) -> list[dict]:
+        return [{"name": n.name, "value": n.value, "parents": sorted(n.parents)} for n in self.nodes.values()]
+
+
+def normalize_name(name: str) -> str:
+    return " ".join(name.lower().split())
+
+
+def _equal(a: int, b: int, modulus: int | None) -> bool:
+    return a == b if modulus is None else (a - b) % modulus == 0
+
+
+def _solution_region(text: str) -> str:
+    start = text.find("<solution>")
+    if start >= 0:
+        text = text[start + len("<solution>"):]
+    end = text.find("</solution>")
+    return text if end < 0 else text[:end]
+
+
+def extract_answer(text: str) -> int | None:
+    """The tagged answer if there is one, else the last "Answer: N" of the text."""
+    tagged = _ANSWER_TAG.search(text)
+    if tagged:
+        return int(tagged[1])
+    written = _ANSWER_TEXT.findall(text)
+    return int(written[-1]) if written else None
+
+
+class _Letters:
+    """What each letter stands for: its value (if known) and the quantities behind it."""
+
+    def __init__(self):
+        self.values: dict[str, int] = {}
+        self.deps: dict[str, frozenset[str]] = {}
+
+    def dependencies(self, expression: str) -> set[str]:
+        found: set[str] = set()
+        for letter in letters_in(expression):
+            found |= self.deps.get(letter, {_UNRESOLVED + letter})
+        return found
+
+
+def _check_chain(expressions: list[str], letters: _Letters, modulus: int | None) -> tuple[int | None, int]:
+    """(final value, 0 or 1) for the clause "e1 = e2 = ... = v": every evaluable side must equal v.
+
+    One wrong clause is one arithmetic error, however many of its sides disagree.
+    """
+    try:
+        final = evaluate(expressions[-1])
+    except ArithmeticParseError:
+        final = None
+    if final is None:
+        return None, 1 if len(expressions) > 1 else 0
+    if modulus is not None:
+        final %= modulus
+    errors = 0
+    for expression in expressions[:-1]:
+        try:
+            value = evaluate(expression, letters.values)
+        except ArithmeticParseError:
+            if not any(letter not in letters.values for letter in letters_in(expression)):
+                errors += 1  # not an expression at all: garbage between the '=' signs
+            continue  # a letter the text never gave a value cannot be checked
+        if not _equal(value, final, modulus):
+            errors += 1
+    return final, min(errors, 1)
+
+
+def parse_solution(text: str, modulus: int | None = None) -> ParsedSolution:
+    """Parse model or gold solution text into a predicted graph; garbage gives an empty one."""
+    if not isinstance(text, str):
+        return ParsedSolution()
+    text = text[:MAX_TEXT_CHARS]
+    parsed = ParsedSolution(answer=extract_answer(text))
+    letters = _Letters()
+    for chunk in _STEP_SPLIT.split(_solution_region(text))[1:]:
+        head = _HEAD.match(chunk)
+        if not head:
+            continue
+        name, own = normalize_name(head["name"]), head["letter"]
+        node = PredictedNode(name, own)
+        letters.deps[own] = frozenset({name})
+        letters.values.pop(own, None)
+        body = chunk[head.end():].split("Answer", 1)[0]
+        for clause in body.split(";"):
+            clause = clause.strip().rstrip(".").strip()
+            if clause.startswith("so "):
+                clause = clause[3:]
+            sides = [side.strip() for side in clause.split("=")]
+            if len(sides) < 2 or not re.fullmatch(r"[A-Za-z]\w*", sides[0]):
+                continue
+            left, expressions = sides[0], sides[1:]
+            value, errors = _check_chain(expressions, letters, modulus)
+            node.arithmetic_errors += errors
+            dependencies: set[str] = set()
+            for expression in expressions:
+                dependencies |= letters.dependencies(expression)
+            if left == own:
+                node.parents, node.value = frozenset(dependencies), value
+            else:
+                letters.deps[left] = frozenset(dependencies)
+            if value is not None:
+                letters.values[left] = value
+        parsed.arithmetic_errors += node.arithmetic_errors
+        if name in parsed.nodes:
+            parsed.duplicate_definitions += 1  # the first definition counts: a model may not retry
+        else:
+            parsed.nodes[name] = node
+    return parsed
