@@ -4,6 +4,8 @@
     interplay stats train.jsonl
     interplay tokenizer --out tokenizer.json
     interplay verify --in predictions.jsonl --out verified.jsonl
+    interplay pretrain --config pretrain.toml --set train.tokens=2000000
+    interplay midtrain --init runs/pretrain/final --config midtrain.toml
 """
 
 from __future__ import annotations
@@ -71,9 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _stage_modules() -> list:
     """Stages that bring their own sub-command (imported lazily: `interplay --help` stays fast)."""
+    from interplay.train import cli as train_cli
     from interplay.verify import cli as verify_cli
 
-    return [verify_cli]
+    return [verify_cli, train_cli]
 
 
 def cmd_generate(args: argparse.Namespace) -> None:

@@ -1,0 +1,206 @@
+"""Dataclass configs for the training stages; TOML loading and `--set section.key=value` overrides.
+
+    config = load_config(LMRunConfig, "recipes/pretrain_cpu.toml", ["train.lr=3e-4", "data.ops=2-4"])
+
+A TOML file has one table per section ([model], [data], [train]). An unknown section or key, or a
+value of the wrong type, is a UserError that names the key: a typo never silently does nothing.
+The resolved config is written next to the results (`to_toml`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from interplay.errors import UserError
+from interplay.world.mixture import MixtureSpec
+
+
+@dataclass
+class DataConfig:
+    """The problem stream a phase trains on (see world/mixture.py for the meaning of each field)."""
+
+    ops: str = "2-10"
+    contexts: str = "zoo"
+    format: str = "paper"
+    order: str = "shuffled"
+    n_locations: int = 5
+    n_items: int = 5
+    distractors: str = "1-5"
+    max_value: int = 1000
+    modulus: int = 0  # 0: ordinary integers; e.g. 23 for arithmetic mod 23
+    seed: int = 0
+    lexicons: list = field(default_factory=list)  # TOML lexicon files of user contexts
+
+    def spec(self) -> MixtureSpec:
+        from interplay.world.contexts import load_context_file, register_context
+
+        for path in self.lexicons:
+            register_context(load_context_file(path))
+        low, _, high = self.distractors.partition("-")
+        try:
+            distractors = (int(low), int(high or low))
+        except ValueError:
+            raise UserError(f"data.distractors: bad range '{self.distractors}'") from None
+        return MixtureSpec.parse(
+            ops=self.ops, contexts=self.contexts, format=self.format, order=self.order,
+            n_locations=self.n_locations, n_items=self.n_items, distractors=distractors,
+            max_value=self.max_value, modulus=self.modulus or None,
+        )
+
+    def max_number(self) -> int:
+        """The largest number a text of this stream can contain (the tokenizer needs them all)."""
+        return max(self.modulus - 1, 4) if self.modulus else self.max_value
+
+
+@dataclass
+class ModelSection:
+    preset: str = "cpu"
+    hidden_size: int = 0  # 0 keeps the preset's value, here and below
+    num_layers: int = 0
+    num_heads: int = 0
+    num_kv_heads: int = 0
+    intermediate_size: int = 0
+    rope_theta: float = 1e6
+    max_position_embeddings: int = 2048
+
+    def overrides(self) -> dict:
+        values = dataclasses.asdict(self)
+        values.pop("preset")
+        return {k: v for k, v in values.items() if v}
+
+
+@dataclass
+class TrainSection:
+    out: str = "runs/pretrain"
+    tokens: int = 5_000_000  # training tokens (global, all ranks)
+    seq_len: int = 512
+    batch_size: int = 16  # sequences per optimizer step, over all ranks and micro-batches
+    grad_accum: int = 1
+    lr: float = 1e-3
+    min_lr: float = 1e-4
+    warmup: float = 0.05  # fraction of the steps
+    weight_decay: float = 0.1
+    grad_clip: float = 1.0
+    beta1: float = 0.9
+    beta2: float = 0.95
+    dtype: str = "auto"  # auto | bf16 | fp32
+    loss_on: str = "all"  # all | solution (solution and answer tokens only)
+    eval_every: int = 100
+    eval_sequences: int = 32
+    checkpoint_every: int = 200
+    keep_checkpoints: int = 2
+    log_every: int = 10
+    seed: int = 0
+    device: str = "auto"
+    threads: int = 0  # 0: torch's default
+
+    def validate(self) -> None:
+        if self.dtype not in ("auto", "bf16", "fp32"):
+            raise UserError(f"train.dtype must be auto, bf16 or fp32, got '{self.dtype}'")
+        if self.loss_on not in ("all", "solution"):
+            raise UserError(f"train.loss_on must be all or solution, got '{self.loss_on}'")
+        for key in ("tokens", "seq_len", "batch_size", "grad_accum", "eval_every", "checkpoint_every", "log_every"):
+            if getattr(self, key) < 1:
+                raise UserError(f"train.{key} must be at least 1, got {getattr(self, key)}")
+        if self.batch_size % self.grad_accum:
+            raise UserError("train.batch_size must be a multiple of train.grad_accum")
+
+
+@dataclass
+class LMRunConfig:
+    """pre-training and mid-training: one loop, two configs."""
+
+    model: ModelSection = field(default_factory=ModelSection)
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainSection = field(default_factory=TrainSection)
+
+
+def _coerce(value, kind, key: str):
+    """`value` as `kind`, accepting TOML's own types and strings from --set; else a UserError."""
+    origin = typing.get_origin(kind) or kind
+    if isinstance(value, str) and origin is not str:
+        text = value.strip()
+        try:
+            value = tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text
+    if origin is bool and isinstance(value, bool):
+        return value
+    if origin is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if origin is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if origin is str and isinstance(value, str):
+        return value
+    if origin is list and isinstance(value, list):
+        return value
+    raise UserError(f"config key '{key}' must be {getattr(origin, '__name__', origin)}, got {value!r}")
+
+
+def from_dict(cls, data: dict, prefix: str = ""):
+    """Build dataclass `cls` from nested mappings, naming any unknown key or wrongly typed value."""
+    if not isinstance(data, dict):
+        raise UserError(f"config key '{prefix.rstrip('.')}' must be a table")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in names:
+            raise UserError(f"unknown config key '{prefix}{key}' (known: {', '.join(sorted(names))})")
+    values = {}
+    for name, value in data.items():
+        kind = hints[name]
+        if dataclasses.is_dataclass(kind):
+            values[name] = from_dict(kind, value, f"{prefix}{name}.")
+        else:
+            values[name] = _coerce(value, kind, prefix + name)
+    return cls(**values)
+
+
+def _apply_override(data: dict, assignment: str) -> None:
+    key, sep, value = assignment.partition("=")
+    if not sep or not key.strip():
+        raise UserError(f"--set expects section.key=value, got '{assignment}'")
+    *sections, leaf = key.strip().split(".")
+    node = data
+    for section in sections:
+        node = node.setdefault(section, {})
+        if not isinstance(node, dict):
+            raise UserError(f"--set: '{section}' is not a section")
+    node[leaf] = value
+
+
+def load_config(cls, path: str | Path | None = None, overrides: list[str] = ()):
+    data: dict = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise UserError(f"config file not found: {path}") from None
+        except tomllib.TOMLDecodeError as error:
+            raise UserError(f"{path}: not valid TOML: {error}") from None
+    for assignment in overrides:
+        _apply_override(data, assignment)
+    return from_dict(cls, data)
+
+
+def to_toml(config) -> str:
+    """The resolved config as TOML (tables of scalars and lists only, which is all configs hold)."""
+    lines = []
+    for section in dataclasses.fields(config):
+        lines.append(f"[{section.name}]")
+        for key, value in dataclasses.asdict(getattr(config, section.name)).items():
+            if isinstance(value, bool):
+                text = "true" if value else "false"
+            elif isinstance(value, str):
+                text = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            elif isinstance(value, list):
+                text = "[" + ", ".join('"' + str(v) + '"' for v in value) + "]"
+            else:
+                text = repr(value)
+            lines.append(f"{key} = {text}")
+        lines.append("")
+    return "\n".join(lines)

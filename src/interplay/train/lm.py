@@ -1,0 +1,226 @@
+"""Next-token training: pre-training and mid-training are this one loop with different configs.
+
+    interplay pretrain --config recipes/pretrain.toml --set train.tokens=2000000
+    interplay midtrain --init runs/pretrain/final --config recipes/midtrain.toml
+    torchrun --nproc_per_node 2 -m interplay.cli pretrain --config recipes/pretrain.toml
+
+Mid-training starts from a checkpoint's weights and tokenizer with a fresh optimizer and its own
+schedule and mixture (e.g. `data.ops = "2-10:0.2,11-14:0.8"`: 20% replay + 80% target ops).
+Run the same command again after a crash, even a SIGKILL: it resumes from the last checkpoint and,
+on CPU, ends with the same weights as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
+
+from interplay.config import LMRunConfig, to_toml
+from interplay.errors import UserError
+from interplay.jsonl import atomic_write_text
+from interplay.lm.hf import load_pretrained
+from interplay.lm.model import ModelConfig, Transformer
+from interplay.lm.tokenizer import build_tokenizer, load_tokenizer
+from interplay.train import dist
+from interplay.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from interplay.train.compute import training_flops
+from interplay.train.packing import SequencePacker
+
+HELD_OUT_SEED_OFFSET = 1_000_003  # the held-out stream: same mixture, a seed no training stream uses
+
+
+def bf16_supported(device: torch.device) -> bool:
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type == "cpu":
+        try:
+            flags = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return False
+        return "avx512_bf16" in flags or "amx_bf16" in flags
+    return False
+
+
+def autocast_context(dtype: str, device: torch.device):
+    use_bf16 = dtype == "bf16" or (dtype == "auto" and bf16_supported(device))
+    return torch.autocast(device.type, dtype=torch.bfloat16) if use_bf16 else nullcontext()
+
+
+def learning_rate(step: int, total: int, config) -> float:
+    """Linear warmup, then cosine from lr down to min_lr."""
+    warmup = max(1, round(config.warmup * total))
+    if step < warmup:
+        return config.lr * (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return config.min_lr + 0.5 * (config.lr - config.min_lr) * (1 + math.cos(math.pi * progress))
+
+
+def masked_loss_sum(model, inputs, targets, mask) -> torch.Tensor:
+    """Sum of token cross-entropies where `mask` is set; the output projection runs only there."""
+    hidden = model(inputs, return_hidden=True)
+    core = model.module if isinstance(model, DistributedDataParallel) else model
+    logits = core.lm_head(hidden[mask])
+    return F.cross_entropy(logits.float(), targets[mask], reduction="sum")
+
+
+@torch.no_grad()
+def held_out_loss(model: Transformer, batch, dtype: str, device) -> float:
+    model.eval()
+    inputs, targets, mask = (t.to(device) for t in batch)
+    with autocast_context(dtype, device):
+        loss = masked_loss_sum(model, inputs, targets, mask)
+    model.train()
+    return loss.item() / max(1, int(mask.sum()))
+
+
+def _optimizer(model: Transformer, config) -> torch.optim.AdamW:
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    groups = [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=config.lr, betas=(config.beta1, config.beta2), fused=False)
+
+
+def _append_metrics(path: Path, row: dict) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(row) + "\n")
+
+
+def _truncate_metrics(path: Path, step: int) -> None:
+    """On resume, forget metrics logged after the checkpoint: they will be logged again."""
+    if path.exists():
+        rows = [line for line in path.read_text().splitlines() if line and json.loads(line).get("step", 0) <= step]
+        atomic_write_text(path, "".join(row + "\n" for row in rows))
+
+
+def train_lm(config: LMRunConfig, init: str | None = None) -> Path:
+    """Run (or resume) one pre-/mid-training phase; returns the final checkpoint directory."""
+    run = config.train
+    run.validate()
+    spec = config.data.spec()
+    device = dist.pick_device(run.device)
+    info = dist.setup(device)
+    if info.enabled and device.type == "cuda":
+        device = torch.device("cuda", info.local_rank)
+    if run.threads:
+        torch.set_num_threads(run.threads)
+    if run.batch_size % (run.grad_accum * info.world_size):
+        raise UserError("train.batch_size must be a multiple of grad_accum x the number of processes")
+    out = Path(run.out)
+    tokenizer_path = out / "tokenizer.json"
+    if init is not None and not (Path(init) / "tokenizer.json").exists():
+        raise UserError(f"--init {init}: no tokenizer.json there (not an interplay checkpoint)")
+    tokenizer = load_tokenizer(Path(init) / "tokenizer.json") if init else build_tokenizer(max_number=config.data.max_number())
+    if info.is_main:
+        out.mkdir(parents=True, exist_ok=True)
+        tokenizer.save(str(tokenizer_path))
+        atomic_write_text(out / "config.toml", to_toml(config))
+    dist.barrier(info)
+
+    torch.manual_seed(run.seed)
+    packer = SequencePacker(spec, config.data.seed, tokenizer, run.seq_len, run.loss_on)
+    resume = latest_checkpoint(out)
+    if resume is not None:
+        model, state = load_checkpoint(resume, device)
+    elif init is not None:
+        model, state = load_pretrained(init, device), None
+    else:
+        model_config = ModelConfig.preset(config.model.preset, tokenizer.get_vocab_size(), **config.model.overrides())
+        model, state = Transformer(model_config).to(device), None
+    if model.config.vocab_size != tokenizer.get_vocab_size():
+        raise UserError(f"the model's vocabulary ({model.config.vocab_size}) does not match the tokenizer's")
+    optimizer = _optimizer(model, run)
+    step, tokens_seen, flops = 0, 0, 0.0
+    if state is not None:
+        optimizer.load_state_dict(state["optimizer"])
+        packer.load_state_dict(state["data"])
+        torch.set_rng_state(state["rng"])
+        step, tokens_seen, flops = state["step"], state["tokens"], state["flops"]
+    metrics_path = out / "metrics.jsonl"
+    if info.is_main:
+        _truncate_metrics(metrics_path, step)
+    trained = DistributedDataParallel(model) if info.enabled else model
+
+    held_out = SequencePacker(spec, config.data.seed + HELD_OUT_SEED_OFFSET, tokenizer, run.seq_len, run.loss_on).batch(run.eval_sequences)
+    total_steps = max(1, run.tokens // (run.batch_size * run.seq_len))
+    micro = run.batch_size // run.grad_accum
+    progress = _progress(info, total_steps, step)
+    started, tokens_at_start = time.perf_counter(), tokens_seen
+    while step < total_steps:
+        lr = learning_rate(step, total_steps, run)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        batches = [packer.batch(micro) for _ in range(run.grad_accum)]
+        loss_tokens = sum(int(m.sum()) for *_, m in batches)  # the whole step's, over all ranks
+        total_loss = 0.0
+        for inputs, targets, mask in batches:
+            rows = slice(info.rank, None, info.world_size)
+            inputs, targets, mask = inputs[rows].to(device), targets[rows].to(device), mask[rows].to(device)
+            with autocast_context(run.dtype, device):
+                # DDP averages gradients over ranks; scaling by world size makes the result the
+                # gradient of the mean over every loss token of the global batch.
+                loss = masked_loss_sum(trained, inputs, targets, mask) * info.world_size / max(1, loss_tokens)
+            loss.backward()
+            total_loss += loss.item() / info.world_size
+        if info.enabled:
+            reduced = torch.tensor([total_loss], device=device)
+            torch.distributed.all_reduce(reduced)
+            total_loss = reduced.item()
+        grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), run.grad_clip).item()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        step += 1
+        tokens_seen += run.batch_size * run.seq_len
+        flops += training_flops(model.config, run.batch_size * run.seq_len, loss_tokens, run.seq_len)
+        elapsed = time.perf_counter() - started
+        speed = (tokens_seen - tokens_at_start) / max(elapsed, 1e-9)
+        if info.is_main:
+            progress.update(1)
+            progress.set_postfix(loss=f"{total_loss:.3f}", tok_s=f"{speed:,.0f}")
+            row = None
+            if step % run.log_every == 0 or step == total_steps:
+                row = {"step": step, "tokens": tokens_seen, "loss": total_loss, "lr": lr, "grad_norm": grad_norm,
+                       "tokens_per_s": speed, "flops": flops}
+            if step % run.eval_every == 0 or step == total_steps:
+                row = {**(row or {"step": step, "tokens": tokens_seen, "flops": flops}),
+                       "held_out_loss": held_out_loss(model, held_out, run.dtype, device)}
+            if row:
+                _append_metrics(metrics_path, row)
+        if step % run.checkpoint_every == 0 or step == total_steps:
+            state = {"step": step, "tokens": tokens_seen, "flops": flops, "optimizer": optimizer.state_dict(),
+                     "data": packer.state_dict(), "rng": torch.get_rng_state()}
+            if info.is_main:
+                save_checkpoint(out, step, model, state, tokenizer_path, run.keep_checkpoints)
+            dist.barrier(info)
+    progress.close()
+    final = out / "final"
+    if info.is_main:
+        _publish_final(latest_checkpoint(out), final)
+    dist.barrier(info)
+    dist.teardown(info)
+    return final
+
+
+def _publish_final(checkpoint: Path, final: Path) -> None:
+    """`OUT/final`: the last checkpoint's model files (no optimizer state), replaced atomically."""
+    import shutil
+
+    temporary = final.with_name(".final.tmp")
+    shutil.rmtree(temporary, ignore_errors=True)
+    temporary.mkdir(parents=True)
+    for name in ("config.json", "model.safetensors", "tokenizer.json"):
+        shutil.copyfile(checkpoint / name, temporary / name)
+    shutil.rmtree(final, ignore_errors=True)
+    temporary.rename(final)
+
+
+def _progress(info: dist.DistInfo, total: int, initial: int):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, disable=not info.is_main, unit="step", dynamic_ncols=True, mininterval=1.0)

@@ -1,0 +1,116 @@
+"""Next-token training through the real CLI: it learns, resumes exactly after SIGKILL, runs under DDP."""
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from interplay.config import LMRunConfig, load_config
+from interplay.errors import UserError
+
+TINY = ["model.preset=tiny", "data.ops=2-3", "data.format=compact", "data.order=topological", "data.modulus=23",
+        "data.n_locations=3", "data.n_items=4", "data.distractors=0-1", "train.seq_len=128", "train.batch_size=8",
+        "train.lr=3e-3", "train.min_lr=3e-4", "train.log_every=5", "train.eval_sequences=8", "train.threads=1",
+        "train.dtype=fp32"]
+
+
+def pretrain(out, *extra, background=False, env=None):
+    sets = [a for s in TINY + [f"train.out={out}", *extra] for a in ("--set", s)]
+    command = [sys.executable, "-m", "interplay.cli", "pretrain", *sets]
+    if background:
+        return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result
+
+
+def metrics(out):
+    return [json.loads(line) for line in (Path(out) / "metrics.jsonl").read_text().splitlines()]
+
+
+def weights(directory):
+    return load_file(str(Path(directory) / "model.safetensors"))
+
+
+def test_a_tiny_model_learns_below_the_unigram_loss(tmp_path):
+    from interplay.lm.tokenizer import load_tokenizer
+    from interplay.train.packing import SequencePacker
+
+    out = tmp_path / "run"
+    pretrain(out, "train.tokens=250000", "train.loss_on=solution", "train.eval_every=1000")
+    config = load_config(LMRunConfig, out / "config.toml")
+    _, targets, mask = SequencePacker(config.data.spec(), 0, load_tokenizer(out / "tokenizer.json"), 128, "solution").batch(64)
+    counts = Counter(targets[mask].tolist())
+    total = sum(counts.values())
+    unigram = -sum(c / total * math.log(c / total) for c in counts.values())
+    final = metrics(out)[-1]["held_out_loss"]
+    assert final < 0.5 * unigram, (final, unigram)
+    assert (out / "final" / "config.json").exists() and (out / "final" / "tokenizer.json").exists()
+
+
+def test_sigkill_then_rerun_ends_with_the_same_weights(tmp_path):
+    steps = ["train.tokens=40960", "train.checkpoint_every=5", "train.eval_every=10"]  # 40 steps
+    pretrain(tmp_path / "straight", *steps)
+    killed = tmp_path / "killed"
+    process = pretrain(killed, *steps, background=True)
+    deadline = time.time() + 120
+    while not (killed / "checkpoints" / "step_0000010").exists() and process.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert not (killed / "final").exists(), "the run finished before it could be killed"
+    pretrain(killed, *steps)
+    ours, reference = weights(killed / "final"), weights(tmp_path / "straight" / "final")
+    assert all(torch.equal(ours[k], reference[k]) for k in reference)
+    assert [m["step"] for m in metrics(killed)] == [m["step"] for m in metrics(tmp_path / "straight")]
+
+
+def test_ddp_on_two_processes_matches_one_process(tmp_path):
+    steps = ["train.tokens=10240", "train.eval_every=100"]  # 10 steps of 8 sequences
+    pretrain(tmp_path / "single", *steps)
+    sets = [a for s in TINY + [f"train.out={tmp_path / 'ddp'}", *steps] for a in ("--set", s)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port",
+                             "29517", "-m", "interplay.cli", "pretrain", *sets], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    single, ddp = weights(tmp_path / "single" / "final"), weights(tmp_path / "ddp" / "final")
+    assert max((single[k] - ddp[k]).abs().max().item() for k in single) < 1e-4
+
+
+def test_midtrain_starts_from_a_checkpoint(tmp_path):
+    pretrain(tmp_path / "base", "train.tokens=5120")
+    sets = [a for s in TINY + [f"train.out={tmp_path / 'mid'}", "train.tokens=5120", "data.ops=2-3:0.2,4-5:0.8"]
+            for a in ("--set", s)]
+    result = subprocess.run([sys.executable, "-m", "interplay.cli", "midtrain", "--init", str(tmp_path / "base" / "final"),
+                             *sets], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert metrics(tmp_path / "mid")[0]["loss"] < metrics(tmp_path / "base")[0]["loss"]
+
+
+@pytest.mark.parametrize("override, message", [
+    ("train.lrr=0.1", "unknown config key 'train.lrr'"),
+    ("train.lr=fast", "config key 'train.lr' must be float"),
+    ("train.tokens=1.5", "config key 'train.tokens' must be int"),
+    ("optim.lr=1", "unknown config key 'optim'"),
+])
+def test_config_errors_name_the_key(override, message):
+    with pytest.raises(UserError, match=message):
+        load_config(LMRunConfig, None, [override])
+
+
+def test_config_error_through_the_cli_is_one_line(tmp_path):
+    config = tmp_path / "bad.toml"
+    config.write_text("[train]\nbatch = 4\n")
+    result = subprocess.run([sys.executable, "-m", "interplay.cli", "pretrain", "--config", str(config)],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "train.batch" in result.stderr
