@@ -19,15 +19,22 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 venv: $(VENV)/.installed
 
+# What exists so far: data and its statistics, then a short pre-training run of the tiny preset
+# whose held-out loss is the last metrics line. Later stages (sampling, RL, report) extend this.
 demo: venv
-	$(BIN)/interplay generate --ops 2-10 --contexts zoo --n 1000 --seed 0 --out $(DEMO_DIR)/train.jsonl
-	$(BIN)/interplay stats $(DEMO_DIR)/train.jsonl
+	$(BIN)/interplay generate --ops 2-3 --contexts zoo --n 200 --seed 0 --format compact --order topological \
+		--n-locations 3 --n-items 4 --distractors 0-1 --modulus 23 --out $(DEMO_DIR)/test.jsonl
+	$(BIN)/interplay stats $(DEMO_DIR)/test.jsonl
+	$(BIN)/interplay pretrain --config configs/pretrain_tiny.toml --set train.out=$(DEMO_DIR)/pretrain
+	tail -n 1 $(DEMO_DIR)/pretrain/metrics.jsonl
 
 test: venv
 	$(BIN)/python -m pytest
 
 bench: venv
 	$(BIN)/python benchmarks/generate.py
+	$(BIN)/python benchmarks/verify.py
+	$(BIN)/python benchmarks/train_throughput.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache
