@@ -6,6 +6,7 @@
     interplay verify --in predictions.jsonl --out verified.jsonl
     interplay pretrain --config pretrain.toml --set train.tokens=2000000
     interplay midtrain --init runs/pretrain/final --config midtrain.toml
+    interplay eval --model runs/pretrain/final --data test.jsonl --samples 64 --out runs/eval
 """
 
 from __future__ import annotations
@@ -73,10 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _stage_modules() -> list:
     """Stages that bring their own sub-command (imported lazily: `interplay --help` stays fast)."""
+    from interplay import evaluate
     from interplay.train import cli as train_cli
     from interplay.verify import cli as verify_cli
 
-    return [verify_cli, train_cli]
+    return [verify_cli, train_cli, evaluate]
 
 
 def cmd_generate(args: argparse.Namespace) -> None:

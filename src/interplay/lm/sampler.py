@@ -1,0 +1,99 @@
+"""Batched sampling with a preallocated KV cache: the hot path of evaluation and RL.
+
+    params = SamplingParams(temperature=1.0, max_new_tokens=256)
+    completions = sample(model, prompts, n=64, params=params, stop_ids={eos, end_of_answer}, seed=0)
+    # completions[i * 64 + j] is sample j of prompt i: a list of new token ids, stop token included
+
+Prompts of different lengths are left-padded into one batch; each prompt is prefilled once and
+its cache copied to its n samples; then every row decodes one token per step. Rows that stopped
+are dropped from the batch (their cache rows too) once they are half of it, so long tails do not
+pay for finished rows. Deterministic for a seed on a given device.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from interplay.lm.model import KVCache, Transformer
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    temperature: float = 1.0  # 0: greedy
+    top_p: float = 1.0
+    top_k: int = 0  # 0: no limit
+    max_new_tokens: int = 256
+
+
+def _filter_logits(logits: torch.Tensor, params: SamplingParams) -> torch.Tensor:
+    if params.top_k and params.top_k < logits.shape[-1]:
+        kth = torch.topk(logits, params.top_k, dim=-1).values[..., -1:]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    if params.top_p < 1.0:
+        ordered, order = torch.sort(logits, descending=True, dim=-1)
+        cumulative = torch.softmax(ordered, dim=-1).cumsum(-1)
+        drop = cumulative - torch.softmax(ordered, dim=-1) > params.top_p  # keep the token that crosses p
+        logits = logits.masked_fill(drop.scatter(-1, order, drop), float("-inf"))
+    return logits
+
+
+def _next_tokens(logits: torch.Tensor, params: SamplingParams, generator: torch.Generator) -> torch.Tensor:
+    if params.temperature == 0:
+        return logits.argmax(-1)
+    probabilities = torch.softmax(_filter_logits(logits.float() / params.temperature, params), dim=-1)
+    return torch.multinomial(probabilities, 1, generator=generator).squeeze(-1)
+
+
+def _select_rows(cache: KVCache, rows: torch.Tensor) -> None:
+    cache.keys = [k.index_select(0, rows) for k in cache.keys]
+    cache.values = [v.index_select(0, rows) for v in cache.values]
+
+
+@torch.no_grad()
+def sample(model: Transformer, prompts: list[list[int]], n: int, params: SamplingParams, stop_ids: set[int],
+           seed: int = 0, pad_id: int = 0) -> list[list[int]]:
+    """n completions for each prompt (prompt-major order), each ending at a stop token or the limit."""
+    device = model.lm_head.weight.device
+    model.eval()
+    generator = torch.Generator(device=device).manual_seed(seed)
+    lengths = torch.tensor([len(p) for p in prompts], device=device)
+    width = int(lengths.max())
+    offsets = width - lengths  # left padding of each prompt
+    ids = torch.full((len(prompts), width), pad_id, dtype=torch.long, device=device)
+    for row, prompt in enumerate(prompts):
+        ids[row, width - len(prompt):] = torch.tensor(prompt, device=device)
+    columns = torch.arange(width, device=device)
+    real = columns[None, :] >= offsets[:, None]  # (prompts, width): not padding
+    causal = torch.ones(width, width, dtype=torch.bool, device=device).tril()
+    # Padding queries attend to themselves only, so no row of the mask is empty (that would be NaN).
+    mask = (causal[None] & real[:, None, :]) | torch.eye(width, dtype=torch.bool, device=device)[None]
+    positions = (columns[None, :] - offsets[:, None]).clamp(min=0)
+    cache = model.new_cache(len(prompts), width + params.max_new_tokens)
+    logits = model(ids, cache=cache, mask=mask[:, None], positions=positions)[:, -1]
+
+    # One prefill per prompt, shared by its n samples.
+    expand = torch.arange(len(prompts), device=device).repeat_interleave(n)
+    _select_rows(cache, expand)
+    logits, real, lengths = logits[expand], real[expand], lengths[expand]
+    rows = torch.arange(len(expand), device=device)  # which completion each live row is
+    finished = torch.zeros(len(expand), dtype=torch.bool, device=device)
+    outputs: list[list[int]] = [[] for _ in range(len(expand))]
+    stop = torch.tensor(sorted(stop_ids), dtype=torch.long, device=device)
+    key_mask = torch.cat([real, torch.ones(len(expand), params.max_new_tokens, dtype=torch.bool, device=device)], 1)
+    for step in range(params.max_new_tokens):
+        tokens = _next_tokens(logits, params, generator)
+        for row, token, done in zip(rows.tolist(), tokens.tolist(), finished.tolist()):
+            if not done:
+                outputs[row].append(token)
+        finished |= torch.isin(tokens, stop)
+        if step == params.max_new_tokens - 1 or bool(finished.all()):
+            break
+        if 2 * int(finished.sum()) >= len(rows):  # compact: finished rows stop costing compute
+            keep = (~finished).nonzero().squeeze(-1)
+            _select_rows(cache, keep)
+            rows, tokens, lengths, key_mask, finished = rows[keep], tokens[keep], lengths[keep], key_mask[keep], finished[keep]
+        visible = key_mask[:, : cache.length + 1][:, None, None, :]
+        logits = model(tokens[:, None], cache=cache, mask=visible, positions=(lengths + step)[:, None])[:, -1]
+    return outputs
