@@ -19,14 +19,17 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 venv: $(VENV)/.installed
 
-# What exists so far: data and its statistics, then a short pre-training run of the tiny preset
-# whose held-out loss is the last metrics line. Later stages (sampling, RL, report) extend this.
+# What exists so far: a test set and its statistics, a short pre-training run of the tiny preset
+# (its last metrics line shows the held-out loss), and a strict pass@k evaluation of the result.
+# RL and the report extend this target when they land.
 demo: venv
-	$(BIN)/interplay generate --ops 2-3 --contexts zoo --n 200 --seed 0 --format compact --order topological \
+	$(BIN)/interplay generate --ops 2-3 --contexts zoo --n 50 --seed 1000 --format compact --order topological \
 		--n-locations 3 --n-items 4 --distractors 0-1 --modulus 23 --out $(DEMO_DIR)/test.jsonl
 	$(BIN)/interplay stats $(DEMO_DIR)/test.jsonl
 	$(BIN)/interplay pretrain --config configs/pretrain_tiny.toml --set train.out=$(DEMO_DIR)/pretrain
 	tail -n 1 $(DEMO_DIR)/pretrain/metrics.jsonl
+	$(BIN)/interplay eval --model $(DEMO_DIR)/pretrain/final --data $(DEMO_DIR)/test.jsonl --samples 16 \
+		--max-new-tokens 128 --out $(DEMO_DIR)/eval
 
 test: venv
 	$(BIN)/python -m pytest
@@ -35,6 +38,7 @@ bench: venv
 	$(BIN)/python benchmarks/generate.py
 	$(BIN)/python benchmarks/verify.py
 	$(BIN)/python benchmarks/train_throughput.py
+	$(BIN)/python benchmarks/sampling.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -137,7 +137,7 @@ def run_eval(model_dir: str | Path, data: str | Path, out: str | Path, settings:
             handle.flush()
             os.fsync(handle.fileno())
             progress.update(len(texts))
-            progress.set_postfix(samples_s=f"{progress.n / max(time.perf_counter() - begun, 1e-9):.1f}")
+            progress.set_postfix(samples_s=f"{progress.n / max(time.perf_counter() - begun, 1e-9):.1f}", refresh=False)
     progress.close()
     results = summarize(read_jsonl(samples_path), settings)
     atomic_write_text(out / "results.json", json.dumps(results, indent=1) + "\n")

@@ -182,7 +182,7 @@ def train_lm(config: LMRunConfig, init: str | None = None) -> Path:
         speed = (tokens_seen - tokens_at_start) / max(elapsed, 1e-9)
         if info.is_main:
             progress.update(1)
-            progress.set_postfix(loss=f"{total_loss:.3f}", tok_s=f"{speed:,.0f}")
+            progress.set_postfix(loss=f"{total_loss:.3f}", tok_s=f"{speed:,.0f}", refresh=False)
             row = None
             if step % run.log_every == 0 or step == total_steps:
                 row = {"step": step, "tokens": tokens_seen, "loss": total_loss, "lr": lr, "grad_norm": grad_norm,
