@@ -37,26 +37,42 @@ def _parse_range(text: str) -> tuple[int, int]:
         raise UserError(f"bad range '{text}' (expected N or LOW-HIGH)") from None
 
 
+def add_mixture_options(parser: argparse.ArgumentParser, ops_default: str = "2-10") -> None:
+    """The options that define a problem mixture, shared by generate and probe."""
+    parser.add_argument("--ops", default=ops_default, help="op ranges with optional weights, e.g. 2-10:0.9,11-14:0.1")
+    parser.add_argument("--contexts", default="zoo", help="contexts with optional weights, e.g. zoo=0.99,teachers=0.01")
+    parser.add_argument("--format", default="paper", choices=["paper", "compact"], help="solution text format")
+    parser.add_argument("--order", default="shuffled", choices=["shuffled", "topological"], help="problem sentence order")
+    parser.add_argument("--n-locations", type=int, default=5, help="locations per problem (lexicon size)")
+    parser.add_argument("--n-items", type=int, default=5, help="item types per problem (lexicon size)")
+    parser.add_argument("--distractors", default="1-5", help="distractor quantities per problem, N or LOW-HIGH")
+    parser.add_argument("--max-value", type=int, default=1000, help="largest value on a solution path")
+    parser.add_argument("--modulus", type=int, default=None, help="do all arithmetic modulo this number (e.g. 23)")
+    _add_world_options(parser)
+
+
+def mixture_from_args(args: argparse.Namespace):
+    from interplay.world.mixture import MixtureSpec
+
+    _register_lexicons(args.lexicon)
+    return MixtureSpec.parse(
+        ops=args.ops, contexts=args.contexts, format=args.format, order=args.order,
+        n_locations=args.n_locations, n_items=args.n_items, distractors=_parse_range(args.distractors),
+        max_value=args.max_value, modulus=args.modulus,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="interplay", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     gen = commands.add_parser("generate", help="write synthetic problems to a JSONL file")
-    gen.add_argument("--ops", default="2-10", help="op ranges with optional weights, e.g. 2-10:0.9,11-14:0.1")
-    gen.add_argument("--contexts", default="zoo", help="contexts with optional weights, e.g. zoo=0.99,teachers=0.01")
     gen.add_argument("--n", type=int, required=True, help="number of distinct problems")
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--out", required=True, help="output JSONL file (written atomically)")
     gen.add_argument("--exclude", action="append", default=[], metavar="FILE",
                      help="no problem of this JSONL file (by content id) appears in the output (repeatable)")
-    gen.add_argument("--format", default="paper", choices=["paper", "compact"], help="solution text format")
-    gen.add_argument("--order", default="shuffled", choices=["shuffled", "topological"], help="problem sentence order")
-    gen.add_argument("--n-locations", type=int, default=5, help="locations per problem (lexicon size)")
-    gen.add_argument("--n-items", type=int, default=5, help="item types per problem (lexicon size)")
-    gen.add_argument("--distractors", default="1-5", help="distractor quantities per problem, N or LOW-HIGH")
-    gen.add_argument("--max-value", type=int, default=1000, help="largest value on a solution path")
-    gen.add_argument("--modulus", type=int, default=None, help="do all arithmetic modulo this number (e.g. 23)")
-    _add_world_options(gen)
+    add_mixture_options(gen)
 
     stats = commands.add_parser("stats", help="counts by op and context, and token lengths, of a JSONL file")
     stats.add_argument("file")
@@ -74,25 +90,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _stage_modules() -> list:
     """Stages that bring their own sub-command (imported lazily: `interplay --help` stays fast)."""
-    from interplay import evaluate
+    from interplay import competence, evaluate
     from interplay.train import cli as train_cli
+    from interplay.train import grpo
     from interplay.verify import cli as verify_cli
 
-    return [verify_cli, train_cli, evaluate]
+    return [verify_cli, train_cli, grpo, evaluate, competence]
 
 
 def cmd_generate(args: argparse.Namespace) -> None:
     from interplay.jsonl import iter_jsonl, write_jsonl
-    from interplay.world.mixture import MixtureSpec, generate
+    from interplay.world.mixture import generate
 
-    _register_lexicons(args.lexicon)
     if args.n < 1:
         raise UserError(f"--n must be at least 1, got {args.n}")
-    spec = MixtureSpec.parse(
-        ops=args.ops, contexts=args.contexts, format=args.format, order=args.order,
-        n_locations=args.n_locations, n_items=args.n_items, distractors=_parse_range(args.distractors),
-        max_value=args.max_value, modulus=args.modulus,
-    )
+    spec = mixture_from_args(args)
     excluded = {record.get("id") for path in args.exclude for record in iter_jsonl(path)}
     records = generate(spec, args.seed, args.n, exclude=excluded)
     write_jsonl(args.out, records)

@@ -204,3 +204,60 @@ def to_toml(config) -> str:
             lines.append(f"{key} = {text}")
         lines.append("")
     return "\n".join(lines)
+
+
+@dataclass
+class RLSection:
+    """GRPO; names follow verl where verl has one (in comments when they differ)."""
+
+    out: str = "runs/rl"
+    problems: str = ""  # a JSONL file of problem records to draw prompts from, instead of [data]
+    steps: int = 100
+    prompts_per_step: int = 32  # verl: data.train_batch_size
+    group_size: int = 8  # verl: actor_rollout_ref.rollout.n
+    temperature: float = 1.0
+    top_p: float = 1.0
+    max_new_tokens: int = 256
+    reward: str = "outcome"  # outcome | process | strict | mixed:A,B | mixed-gated:A,B
+    norm_adv_by_std_in_grpo: bool = True
+    loss_agg_mode: str = "token-mean"
+    clip_ratio_low: float = 0.2
+    clip_ratio_high: float = 0.2
+    ppo_epochs: int = 1  # mu: update passes over each batch
+    micro_batch_rows: int = 64  # rows per forward/backward; the result does not depend on it
+    kl_loss_coef: float = 0.001  # 0: no reference model is kept
+    kl_loss_type: str = "low_var_kl"  # k1 (kl), k2 (mse), k3 (low_var_kl)
+    filter_groups: bool = False  # drop groups whose rewards are all equal (DAPO's dynamic sampling)
+    lr: float = 1e-6
+    lr_warmup_steps: int = 0
+    weight_decay: float = 0.0
+    grad_clip: float = 1.0
+    curriculum: bool = False  # adaptive: sample ops where the running pass rate is neither 0 nor 1
+    val_every: int = 10
+    val_problems_per_op: int = 8
+    val_samples: int = 4
+    checkpoint_every: int = 20
+    keep_checkpoints: int = 2
+    seed: int = 0
+    device: str = "auto"
+    threads: int = 0
+
+    def validate(self) -> None:
+        from interplay.train.grpo_loss import KL_ESTIMATORS, LOSS_AGG_MODES
+        from interplay.verify.rewards import get_reward
+
+        get_reward(self.reward)
+        if self.loss_agg_mode not in LOSS_AGG_MODES:
+            raise UserError(f"rl.loss_agg_mode must be one of {', '.join(LOSS_AGG_MODES)}")
+        if self.kl_loss_type not in KL_ESTIMATORS:
+            raise UserError(f"rl.kl_loss_type must be one of {', '.join(KL_ESTIMATORS)}")
+        for key in ("steps", "prompts_per_step", "group_size", "max_new_tokens", "ppo_epochs", "micro_batch_rows",
+                    "val_every", "checkpoint_every"):
+            if getattr(self, key) < 1:
+                raise UserError(f"rl.{key} must be at least 1, got {getattr(self, key)}")
+
+
+@dataclass
+class RLRunConfig:
+    data: DataConfig = field(default_factory=DataConfig)
+    rl: RLSection = field(default_factory=RLSection)

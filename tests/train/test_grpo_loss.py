@@ -31,6 +31,13 @@ def test_aggregation_modes(mode, expected):
     assert aggregate(VALUES, MASK, mode).item() == pytest.approx(expected)
 
 
+@pytest.mark.parametrize("mode", ["token-mean", "seq-mean-token-sum", "seq-mean-token-mean", "seq-mean-token-sum-norm"])
+def test_micro_batches_add_up_to_the_batch(mode):
+    values, mask = torch.rand(5, 4), torch.tensor([[1, 1, 0, 0], [1, 1, 1, 1], [1, 0, 0, 0], [1, 1, 1, 0], [1, 1, 0, 0]])
+    parts = [aggregate(values[i:i + 2], mask[i:i + 2], mode, total_rows=5, total_tokens=int(mask.sum())) for i in (0, 2, 4)]
+    assert sum(parts).item() == pytest.approx(aggregate(values, mask, mode).item())
+
+
 def test_unknown_names_fail():
     with pytest.raises(ValueError):
         aggregate(VALUES, MASK, "mean")

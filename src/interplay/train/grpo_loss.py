@@ -33,16 +33,23 @@ def zero_variance_groups(rewards: torch.Tensor) -> torch.Tensor:
     return (rewards == rewards[:, :1]).all(dim=1)
 
 
-def aggregate(values: torch.Tensor, mask: torch.Tensor, mode: str = "token-mean") -> torch.Tensor:
-    """verl's agg_loss: how token losses of a batch become one number."""
+def aggregate(values: torch.Tensor, mask: torch.Tensor, mode: str = "token-mean",
+              total_rows: int | None = None, total_tokens: int | None = None) -> torch.Tensor:
+    """verl's agg_loss: how token losses of a batch become one number.
+
+    For a micro-batch of a larger batch, pass the whole batch's row and token counts: the
+    micro-batch results then add up to exactly the whole batch's value.
+    """
     mask = mask.to(values.dtype)
+    rows = values.shape[0] if total_rows is None else total_rows
     if mode == "token-mean":
-        return (values * mask).sum() / mask.sum().clamp(min=1)
+        tokens = mask.sum().clamp(min=1) if total_tokens is None else max(total_tokens, 1)
+        return (values * mask).sum() / tokens
     sequence_sums = (values * mask).sum(dim=-1)
     if mode == "seq-mean-token-sum":
-        return sequence_sums.mean()
+        return sequence_sums.sum() / rows
     if mode == "seq-mean-token-mean":
-        return (sequence_sums / mask.sum(dim=-1).clamp(min=1)).mean()
+        return (sequence_sums / mask.sum(dim=-1).clamp(min=1)).sum() / rows
     if mode == "seq-mean-token-sum-norm":  # Dr. GRPO: a constant divisor, the padded response length
         return sequence_sums.sum() / mask.shape[-1]
     raise ValueError(f"unknown loss aggregation '{mode}' (known: {', '.join(LOSS_AGG_MODES)})")
@@ -63,11 +70,12 @@ def kl_penalty(logp: torch.Tensor, ref_logp: torch.Tensor, estimator: str = "k3"
 
 
 def policy_loss(logp: torch.Tensor, old_logp: torch.Tensor, advantages: torch.Tensor, mask: torch.Tensor,
-                clip_low: float = 0.2, clip_high: float = 0.2, mode: str = "token-mean") -> tuple[torch.Tensor, dict]:
+                clip_low: float = 0.2, clip_high: float = 0.2, mode: str = "token-mean",
+                total_rows: int | None = None, total_tokens: int | None = None) -> tuple[torch.Tensor, dict]:
     """The clipped surrogate -min(r A, clip(r, 1 - low, 1 + high) A), aggregated; and its clip fraction."""
     ratio = torch.exp(logp - old_logp)
     unclipped = -advantages * ratio
     clipped = -advantages * ratio.clamp(1 - clip_low, 1 + clip_high)
     losses = torch.maximum(unclipped, clipped)
     clip_fraction = aggregate((clipped > unclipped).float(), mask, "token-mean")
-    return aggregate(losses, mask, mode), {"clip_fraction": clip_fraction.item()}
+    return aggregate(losses, mask, mode, total_rows, total_tokens), {"clip_fraction": clip_fraction.item()}

@@ -1,0 +1,109 @@
+"""Edge of competence: measure where a model stands by op, and pick RL data at its edge.
+
+    interplay probe --model CKPT --ops 2-20 --samples 32 --out DIR   [surface options as for generate]
+    interplay select --model CKPT --pool pool.jsonl --samples 16 --out selected.jsonl
+
+`probe` evaluates `--problems-per-op` fresh problems per op and labels each op by its strict
+pass rates (k = --samples):
+    in-distribution  pass@1 >= 0.3
+    edge             pass@1 <  0.3 and pass@k >= 0.1
+    hard             pass@k <  0.1   (the paper's OOD-hard: pass@k ~ 0, no reward signal for RL)
+`select` keeps the problems the model fails at pass@1 but solves at pass@k: 0 < successes < n,
+the paper's practical rule for RL data.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from interplay.errors import UserError
+from interplay.evaluate import EvalSettings, run_eval
+from interplay.jsonl import atomic_write_text, read_jsonl, write_jsonl
+
+IN_DISTRIBUTION_PASS1 = 0.3
+EDGE_PASSK = 0.1
+
+
+def label(pass1: float, passk: float) -> str:
+    if pass1 >= IN_DISTRIBUTION_PASS1:
+        return "in-distribution"
+    return "edge" if passk >= EDGE_PASSK else "hard"
+
+
+def probe(model: str, spec, problems_per_op: int, settings: EvalSettings, out: str | Path, seed: int = 0) -> dict:
+    from dataclasses import replace
+
+    from interplay.world.mixture import generate
+
+    out = Path(out)
+    ops = sorted({op for low, high, _ in spec.ops for op in range(low, high + 1)})
+    problems = [r for op in ops for r in generate(replace(spec, ops=((op, op, 1.0),)), seed, problems_per_op)]
+    write_jsonl(out / "problems.jsonl", problems)
+    results = run_eval(model, out / "problems.jsonl", out / "eval", settings)
+    k = str(settings.samples)
+    table = {}
+    for op, summary in results["by_op"].items():
+        pass1, passk = summary["pass_at_k"]["1"]["value"], summary["pass_at_k"][k]["value"]
+        table[op] = {"pass_at_1": pass1, f"pass_at_{k}": passk, "label": label(pass1, passk)}
+    report = {"samples": settings.samples, "thresholds": {"in_distribution_pass1": IN_DISTRIBUTION_PASS1,
+                                                          "edge_passk": EDGE_PASSK}, "ops": table}
+    atomic_write_text(out / "competence.json", json.dumps(report, indent=1) + "\n")
+    return report
+
+
+def select(model: str, pool: str | Path, settings: EvalSettings, out: str | Path) -> list[dict]:
+    records = read_jsonl(pool)
+    work = Path(str(out) + ".eval")
+    run_eval(model, pool, work, settings)
+    successes: dict[int, int] = defaultdict(int)
+    for row in read_jsonl(work / "samples.jsonl"):
+        successes[row["problem_index"]] += bool(row["strict_correct"])
+    kept = [r for i, r in enumerate(records) if 0 < successes[i] < settings.samples]
+    write_jsonl(out, kept)
+    return kept
+
+
+def add_parser(commands) -> None:
+    from interplay.cli import add_mixture_options
+
+    parser = commands.add_parser("probe", help="per-op strict pass@1 / pass@k of a model, labelled ID / edge / hard")
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--samples", type=int, default=32)
+    parser.add_argument("--problems-per-op", type=int, default=16)
+    parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument("--max-new-tokens", type=int, default=512)
+    parser.add_argument("--seed", type=int, default=12345, help="problem seed (keep it apart from training seeds)")
+    add_mixture_options(parser, ops_default="2-20")
+    parser.set_defaults(handler=_run_probe)
+
+    parser = commands.add_parser("select", help="keep the problems a model fails at pass@1 but solves at pass@k")
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--pool", required=True, help="candidate problems (JSONL)")
+    parser.add_argument("--out", required=True, help="selected problems (JSONL)")
+    parser.add_argument("--samples", type=int, default=16)
+    parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument("--max-new-tokens", type=int, default=512)
+    parser.set_defaults(handler=_run_select)
+
+
+def _run_probe(args) -> None:
+    from interplay.cli import mixture_from_args
+
+    if args.problems_per_op < 1:
+        raise UserError("--problems-per-op must be at least 1")
+    settings = EvalSettings(samples=args.samples, temperature=args.temperature, max_new_tokens=args.max_new_tokens)
+    report = probe(args.model, mixture_from_args(args), args.problems_per_op, settings, args.out, args.seed)
+    k = args.samples
+    print(f"{'op':>4} {'pass@1':>8} {f'pass@{k}':>8}  label")
+    for op, row in report["ops"].items():
+        print(f"{op:>4} {row['pass_at_1']:8.3f} {row[f'pass_at_{k}']:8.3f}  {row['label']}")
+
+
+def _run_select(args) -> None:
+    settings = EvalSettings(samples=args.samples, temperature=args.temperature, max_new_tokens=args.max_new_tokens)
+    kept = select(args.model, args.pool, settings, args.out)
+    print(f"kept {len(kept)} problems at the edge (0 < successes < {args.samples}) in {args.out}", file=sys.stderr)

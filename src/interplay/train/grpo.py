@@ -1,0 +1,269 @@
+"""GRPO post-training: sample G completions per prompt, verify them, push towards the better ones.
+
+    interplay rl --init runs/cpu/pretrain/final --config configs/rl_cpu.toml --set rl.reward=mixed-gated:0.2,0.8
+    torchrun --nproc_per_node 2 -m interplay.cli rl --init CKPT --config FILE     # rollouts split across ranks
+
+One step: prompts from the [data] mixture (or `rl.problems`, or the adaptive curriculum) -> rollouts
+through the KV-cache sampler -> rewards from the process verifier -> group advantages -> `ppo_epochs`
+clipped-surrogate updates with an optional KL term to the frozen initial model. Everything a step
+draws is seeded by (seed, step), so a resumed run repeats exactly what the killed one would have done.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
+
+from interplay.config import RLRunConfig, to_toml
+from interplay.errors import UserError
+from interplay.jsonl import atomic_write_text, read_jsonl, write_jsonl
+from interplay.lm.hf import load_pretrained
+from interplay.lm.sampler import SamplingParams, sample
+from interplay.lm.tokenizer import EOS, load_tokenizer
+from interplay.train import dist
+from interplay.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from interplay.train.compute import forward_flops, sampling_flops
+from interplay.train.curriculum import Curriculum
+from interplay.train.grpo_loss import aggregate, group_advantages, kl_penalty, policy_loss, zero_variance_groups
+from interplay.train.lm import HELD_OUT_SEED_OFFSET, _append_metrics, _publish_final, _truncate_metrics
+from interplay.verify.compare import gold_from_record, verify
+from interplay.verify.rewards import get_reward
+from interplay.world.mixture import problem_at
+from interplay.world.render import prompt_text
+
+
+def response_logprobs(model, sequences: torch.Tensor, starts: torch.Tensor, targets: torch.Tensor):
+    """Log-probabilities and entropies of response tokens; the output projection runs only there.
+
+    `sequences` (rows, length) hold prompt + response, right-padded; response token j of row i sits
+    at `starts[i] + j` and is predicted from position `starts[i] + j - 1`.
+    """
+    hidden = model(sequences, return_hidden=True)
+    core = model.module if isinstance(model, DistributedDataParallel) else model
+    steps = torch.arange(targets.shape[1], device=sequences.device)
+    where = (starts[:, None] - 1 + steps[None, :]).clamp(max=sequences.shape[1] - 1)
+    picked = hidden.gather(1, where[..., None].expand(-1, -1, hidden.shape[-1]))
+    log_probs = F.log_softmax(core.lm_head(picked).float(), dim=-1)
+    logp = log_probs.gather(-1, targets[..., None]).squeeze(-1)
+    entropy = -(log_probs.exp() * log_probs).sum(-1)
+    return logp, entropy
+
+
+class _Prompts:
+    """Which problems step s trains on: the mixture stream, a problem file, or the curriculum."""
+
+    def __init__(self, config: RLRunConfig, curriculum: Curriculum | None):
+        self.spec, self.seed, self.per_step = config.data.spec(), config.data.seed, config.rl.prompts_per_step
+        self.curriculum = curriculum
+        self.pool = read_jsonl(config.rl.problems) if config.rl.problems else None
+        if self.pool is not None and not self.pool:
+            raise UserError(f"{config.rl.problems}: no problems")
+        if self.pool is not None:
+            random.Random(config.rl.seed).shuffle(self.pool)
+
+    def at(self, step: int) -> list[dict]:
+        first = step * self.per_step
+        if self.pool is not None:
+            return [self.pool[(first + j) % len(self.pool)] for j in range(self.per_step)]
+        if self.curriculum is not None:
+            ops = self.curriculum.draw(self.per_step, random.Random(f"{self.seed}/curriculum/{step}"))
+            return [problem_at(dataclasses.replace(self.spec, ops=((op, op, 1.0),)), self.seed, first + j)
+                    for j, op in enumerate(ops)]
+        return [problem_at(self.spec, self.seed, first + j) for j in range(self.per_step)]
+
+
+def _validation_set(config: RLRunConfig) -> list[dict]:
+    spec = config.data.spec()
+    ops = sorted({op for low, high, _ in spec.ops for op in range(low, high + 1)})
+    seed = config.data.seed + HELD_OUT_SEED_OFFSET
+    return [problem_at(dataclasses.replace(spec, ops=((op, op, 1.0),)), seed, i)
+            for op in ops for i in range(config.rl.val_problems_per_op)]
+
+
+def train_rl(config: RLRunConfig, init: str) -> Path:
+    """Run (or resume) GRPO from checkpoint `init`; returns the final checkpoint directory."""
+    rl = config.rl
+    rl.validate()
+    device = dist.pick_device(rl.device)
+    info = dist.setup(device)
+    if rl.threads:
+        torch.set_num_threads(rl.threads)
+    init_dir, out = Path(init), Path(rl.out)
+    if not (init_dir / "tokenizer.json").exists():
+        raise UserError(f"--init {init}: not an interplay checkpoint (no tokenizer.json)")
+    tokenizer = load_tokenizer(init_dir / "tokenizer.json")
+    tokenizer_path = out / "tokenizer.json"
+    if info.is_main:
+        out.mkdir(parents=True, exist_ok=True)
+        tokenizer.save(str(tokenizer_path))
+        atomic_write_text(out / "config.toml", to_toml(config))
+    dist.barrier(info)
+    stop = {tokenizer.token_to_id(EOS), tokenizer.token_to_id(" </answer>")}
+    reward_of = get_reward(rl.reward)
+    reference = load_pretrained(init_dir, device).eval() if rl.kl_loss_coef > 0 else None
+    resume = latest_checkpoint(out)
+    model, state = load_checkpoint(resume, device) if resume else (load_pretrained(init_dir, device), None)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=rl.lr, weight_decay=rl.weight_decay)
+    spec = config.data.spec()
+    curriculum = Curriculum.for_spec(spec) if rl.curriculum else None
+    step, flops = 0, 0.0
+    if state is not None:
+        optimizer.load_state_dict(state["optimizer"])
+        step, flops = state["step"], state["flops"]
+        if curriculum is not None:
+            curriculum.load_state_dict(state["curriculum"])
+    metrics_path = out / "metrics.jsonl"
+    if info.is_main:
+        _truncate_metrics(metrics_path, step)
+    trained = DistributedDataParallel(model) if info.enabled else model
+    prompts = _Prompts(config, curriculum)
+    validation = _validation_set(config)
+    params = SamplingParams(rl.temperature, rl.top_p, 0, rl.max_new_tokens)
+    from tqdm.auto import tqdm
+
+    progress = tqdm(total=rl.steps, initial=step, disable=not info.is_main, unit="step", dynamic_ncols=True, mininterval=1.0)
+    while step < rl.steps:
+        for group in optimizer.param_groups:
+            group["lr"] = rl.lr * min(1.0, (step + 1) / max(1, rl.lr_warmup_steps))
+        records = prompts.at(step)[info.rank::info.world_size]
+        started = time.perf_counter()
+        prompt_ids = [tokenizer.encode(prompt_text(r), add_special_tokens=False).ids for r in records]
+        completions = sample(model, prompt_ids, rl.group_size, params, stop, seed=(rl.seed * 1_000_003 + step) * 1024 + info.rank)
+        sampled_at = time.perf_counter()
+        results = [verify(tokenizer.decode(c, skip_special_tokens=False), gold_from_record(records[i // rl.group_size]))
+                   for i, c in enumerate(completions)]
+        rewards = torch.tensor([reward_of(r) for r in results]).view(len(records), rl.group_size)
+        zero_variance = zero_variance_groups(rewards)
+        advantages = group_advantages(rewards, rl.norm_adv_by_std_in_grpo).flatten()
+        keep = torch.ones(len(completions), dtype=torch.bool)
+        if rl.filter_groups:
+            keep = (~zero_variance).repeat_interleave(rl.group_size)
+        row = {"step": step + 1, "reward": rewards.mean().item(),
+               "strict": sum(r.strict_correct for r in results) / len(results),
+               "answer": sum(r.answer_correct for r in results) / len(results),
+               "zero_variance_groups": zero_variance.float().mean().item(),
+               "response_length": sum(map(len, completions)) / len(completions)}
+        if curriculum is not None:
+            curriculum.update([r["op"] for r in records for _ in range(rl.group_size)], [r.strict_correct for r in results])
+            row["curriculum"] = curriculum.weights()
+        update_stats = _update(trained, model, reference, optimizer, prompt_ids, completions, advantages, keep, rl, device)
+        row.update(update_stats)
+        finished = time.perf_counter()
+        new_tokens = sum(map(len, completions))
+        context = sum(map(len, prompt_ids)) / len(prompt_ids) + rl.max_new_tokens / 2
+        trained_tokens = sum(len(p) + len(c) for p, c in zip([p for p in prompt_ids for _ in range(rl.group_size)], completions))
+        passes = 3 * rl.ppo_epochs + (rl.ppo_epochs > 1) + (reference is not None)
+        flops += (sampling_flops(model.config, new_tokens, context) + passes * forward_flops(model.config, trained_tokens, new_tokens, context)) * info.world_size
+        step += 1
+        row.update({"sample_seconds": sampled_at - started, "train_seconds": finished - sampled_at,
+                    "tokens_per_s": (new_tokens + trained_tokens) / (finished - started), "flops": flops,
+                    "lr": optimizer.param_groups[0]["lr"]})
+        if step % rl.val_every == 0 or step == rl.steps:
+            row["val_strict_pass1"] = _validate(model, tokenizer, validation, rl, stop, out if info.is_main else None, step)
+        if info.is_main:
+            _append_metrics(metrics_path, row)
+            progress.update(1)
+            progress.set_postfix(reward=f"{row['reward']:.3f}", strict=f"{row['strict']:.3f}", refresh=False)
+        if step % rl.checkpoint_every == 0 or step == rl.steps:
+            state = {"step": step, "flops": flops, "optimizer": optimizer.state_dict(),
+                     "curriculum": curriculum.state_dict() if curriculum else None}
+            if info.is_main:
+                save_checkpoint(out, step, model, state, tokenizer_path, rl.keep_checkpoints)
+            dist.barrier(info)
+    progress.close()
+    final = out / "final"
+    if info.is_main:
+        _publish_final(latest_checkpoint(out), final)
+    dist.barrier(info)
+    dist.teardown(info)
+    return final
+
+
+def _update(trained, model, reference, optimizer, prompt_ids, completions, advantages, keep, rl, device) -> dict:
+    """`ppo_epochs` passes of clipped-surrogate updates (+ KL) over the kept rollouts."""
+    rows = [i for i in range(len(completions)) if keep[i] and completions[i]]
+    if not rows:
+        return {"kl": 0.0, "entropy": 0.0, "clip_fraction": 0.0, "loss": 0.0, "updated": False}
+    prompts = [prompt_ids[i // rl.group_size] for i in rows]
+    responses = [completions[i] for i in rows]
+    width = max(len(p) + len(c) for p, c in zip(prompts, responses))
+    length = max(map(len, responses))
+    sequences = torch.zeros(len(rows), width, dtype=torch.long)
+    targets = torch.zeros(len(rows), length, dtype=torch.long)
+    mask = torch.zeros(len(rows), length)
+    for k, (p, c) in enumerate(zip(prompts, responses)):
+        sequences[k, : len(p) + len(c)] = torch.tensor(p + c)
+        targets[k, : len(c)] = torch.tensor(c)
+        mask[k, : len(c)] = 1
+    starts = torch.tensor([len(p) for p in prompts])
+    token_advantages = advantages[rows][:, None].expand(-1, length)
+    sequences, targets, mask, starts, token_advantages = (t.to(device) for t in (sequences, targets, mask, starts, token_advantages))
+    chunks = [slice(i, i + rl.micro_batch_rows) for i in range(0, len(rows), rl.micro_batch_rows)]
+    total_rows, total_tokens = len(rows), int(mask.sum())
+    with torch.no_grad():
+        old = [response_logprobs(model, sequences[c], starts[c], targets[c])[0] for c in chunks] if rl.ppo_epochs > 1 else None
+        ref = [response_logprobs(reference, sequences[c], starts[c], targets[c])[0] for c in chunks] if reference is not None else None
+    stats = {"kl": 0.0, "entropy": 0.0, "clip_fraction": 0.0, "loss": 0.0}
+    for epoch in range(rl.ppo_epochs):
+        for n, c in enumerate(chunks):
+            logp, entropy = response_logprobs(trained, sequences[c], starts[c], targets[c])
+            old_logp = old[n] if old is not None else logp.detach()
+            loss, clip = policy_loss(logp, old_logp, token_advantages[c], mask[c], rl.clip_ratio_low, rl.clip_ratio_high,
+                                     rl.loss_agg_mode, total_rows, total_tokens)
+            if ref is not None:
+                kl = kl_penalty(logp, ref[n], rl.kl_loss_type)
+                loss = loss + rl.kl_loss_coef * aggregate(kl, mask[c], rl.loss_agg_mode, total_rows, total_tokens)
+                if epoch == 0:
+                    stats["kl"] += aggregate(kl.detach(), mask[c], "token-mean", total_tokens=total_tokens).item()
+            loss.backward()
+            if epoch == 0:
+                stats["loss"] += loss.item()
+                stats["entropy"] += aggregate(entropy.detach(), mask[c], "token-mean", total_tokens=total_tokens).item()
+            stats["clip_fraction"] += clip["clip_fraction"] * int(mask[c].sum()) / total_tokens / rl.ppo_epochs
+        torch.nn.utils.clip_grad_norm_(model.parameters(), rl.grad_clip)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+    return {**stats, "updated": True}
+
+
+def _validate(model, tokenizer, problems, rl, stop, out: Path | None, step: int) -> dict:
+    """Strict pass@1 by op on the fixed validation set (mean over `val_samples` samples each)."""
+    params = SamplingParams(rl.temperature, rl.top_p, 0, rl.max_new_tokens)
+    ids = [tokenizer.encode(prompt_text(r), add_special_tokens=False).ids for r in problems]
+    completions = sample(model, ids, rl.val_samples, params, stop, seed=rl.seed + step)
+    by_op: dict[str, list[bool]] = {}
+    saved = []
+    for i, completion in enumerate(completions):
+        record = problems[i // rl.val_samples]
+        text = tokenizer.decode(completion, skip_special_tokens=False)
+        result = verify(text, gold_from_record(record))
+        by_op.setdefault(str(record["op"]), []).append(result.strict_correct)
+        if i % rl.val_samples == 0 and len(saved) < 8:
+            saved.append({"op": record["op"], "completion": text, "gold": record["solution"],
+                          **{k: v for k, v in result.to_dict().items() if k != "nodes"}})
+    if out is not None:
+        write_jsonl(out / "samples" / f"step_{step:06d}.jsonl", saved)
+    return {op: sum(v) / len(v) for op, v in by_op.items()}
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("rl", help="GRPO post-training from a checkpoint")
+    parser.add_argument("--init", required=True, help="checkpoint directory to start from (and the KL reference)")
+    parser.add_argument("--config", default=None, help="TOML config with [data] and [rl] tables")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override, e.g. rl.reward=strict")
+    parser.set_defaults(handler=_run)
+
+
+def _run(args) -> None:
+    import sys
+
+    from interplay.config import load_config
+
+    final = train_rl(load_config(RLRunConfig, args.config, args.set), args.init)
+    print(f"final checkpoint: {final}", file=sys.stderr)
