@@ -1,0 +1,127 @@
+"""GRPO through the real CLI: it runs, logs what it should, resumes exactly after SIGKILL; the curriculum."""
+
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from interplay.train.curriculum import Curriculum
+
+WORLD = ["data.ops=2-3", "data.format=compact", "data.order=topological", "data.modulus=23", "data.n_locations=3",
+         "data.n_items=4", "data.distractors=0-1"]
+RL = ["rl.prompts_per_step=4", "rl.group_size=4", "rl.max_new_tokens=48", "rl.lr=1e-4", "rl.val_every=3",
+      "rl.val_problems_per_op=2", "rl.val_samples=2", "rl.threads=1", "rl.ppo_epochs=2", "rl.micro_batch_rows=8"]
+
+
+def cli(*args, background=False):
+    command = [sys.executable, "-m", "interplay.cli", *args]
+    if background:
+        return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result
+
+
+def sets(*assignments):
+    return [a for s in assignments for a in ("--set", s)]
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    out = tmp_path_factory.mktemp("rl") / "base"
+    cli("pretrain", *sets("model.preset=tiny", *[w.replace("data.", "data.") for w in WORLD], "train.seq_len=128",
+                          "train.batch_size=8", "train.tokens=10240", "train.threads=1", "train.dtype=fp32",
+                          f"train.out={out}"))
+    return out / "final"
+
+
+def test_rl_runs_and_logs(base, tmp_path):
+    out = tmp_path / "rl"
+    cli("rl", "--init", str(base), *sets(*WORLD, *RL, "rl.steps=3", "rl.curriculum=true", "rl.reward=mixed-gated:0.2,0.8",
+                                         f"rl.out={out}"))
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [1, 2, 3]
+    for key in ("reward", "strict", "zero_variance_groups", "kl", "entropy", "response_length", "clip_fraction",
+                "tokens_per_s", "flops", "sample_seconds", "train_seconds", "curriculum"):
+        assert key in rows[0], key
+    assert rows[-1]["flops"] > rows[0]["flops"] > 0
+    assert set(rows[-1]["val_strict_pass1"]) == {"2", "3"}
+    assert (out / "samples" / "step_000003.jsonl").exists() and (out / "final" / "model.safetensors").exists()
+
+
+def test_sigkill_then_rerun_ends_with_the_same_weights(base, tmp_path):
+    common = [*WORLD, *RL, "rl.steps=6", "rl.checkpoint_every=1", "rl.filter_groups=true"]
+    cli("rl", "--init", str(base), *sets(*common, f"rl.out={tmp_path / 'straight'}"))
+    killed = tmp_path / "killed"
+    process = cli("rl", "--init", str(base), *sets(*common, f"rl.out={killed}"), background=True)
+    deadline = time.time() + 120
+    while not (killed / "checkpoints" / "step_0000003").exists() and process.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert not (killed / "final").exists(), "the run finished before it could be killed"
+    cli("rl", "--init", str(base), *sets(*common, f"rl.out={killed}"))
+    a = load_file(str(killed / "final" / "model.safetensors"))
+    b = load_file(str(tmp_path / "straight" / "final" / "model.safetensors"))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_curriculum_peaks_where_the_model_sometimes_succeeds():
+    curriculum = Curriculum([2, 3, 4])
+    for _ in range(20):
+        curriculum.update([2] * 10 + [3] * 10 + [4] * 10, [True] * 10 + [True, False] * 5 + [False] * 10)
+    weights = curriculum.weights()
+    assert weights["3"] > 0.8 and weights["2"] < 0.1 and weights["4"] < 0.1
+    draws = curriculum.draw(1000, random.Random(0))
+    assert draws.count(3) > 800
+    restored = Curriculum([2, 3, 4])
+    restored.load_state_dict(json.loads(json.dumps(curriculum.state_dict())))
+    assert restored.weights() == weights
+
+
+def test_probe_and_select_through_the_cli(base, tmp_path):
+    out = tmp_path / "probe"
+    result = cli("probe", "--model", str(base), "--ops", "2-3", "--samples", "4", "--problems-per-op", "2",
+                 "--format", "compact", "--order", "topological", "--modulus", "23", "--n-locations", "3",
+                 "--n-items", "4", "--distractors", "0-1", "--max-new-tokens", "48", "--out", str(out))
+    report = json.loads((out / "competence.json").read_text())
+    assert set(report["ops"]) == {"2", "3"} and all(r["label"] in ("in-distribution", "edge", "hard") for r in report["ops"].values())
+    assert "label" in result.stdout
+    selected = tmp_path / "selected.jsonl"
+    cli("select", "--model", str(base), "--pool", str(out / "problems.jsonl"), "--samples", "4", "--max-new-tokens", "48",
+        "--out", str(selected))
+    rows = [json.loads(line) for line in (out / "problems.jsonl").read_text().splitlines()]
+    samples = [json.loads(line) for line in (Path(str(selected) + ".eval") / "samples.jsonl").read_text().splitlines()]
+    wins = [sum(s["strict_correct"] for s in samples if s["problem_index"] == i) for i in range(len(rows))]
+    expected = [r["id"] for r, w in zip(rows, wins) if 0 < w < 4]
+    assert [json.loads(line)["id"] for line in selected.read_text().splitlines()] == expected
+
+
+def test_one_update_moves_probability_towards_the_better_completion():
+    from interplay.config import RLSection
+    from interplay.lm.model import ModelConfig, Transformer
+    from interplay.train.grpo import _update, response_logprobs
+
+    torch.manual_seed(0)
+    model = Transformer(ModelConfig.preset("tiny", vocab_size=30))
+    prompts, completions = [[5, 6, 7]], [[8, 9, 10], [11, 12]]
+    rl = RLSection(group_size=2, lr=1e-2, kl_loss_coef=0)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=rl.lr, weight_decay=0)
+
+    def sequence_logp(completion):
+        sequence = torch.tensor([prompts[0] + completion])
+        with torch.no_grad():
+            return response_logprobs(model, sequence, torch.tensor([3]), torch.tensor([completion]))[0].sum().item()
+
+    before = [sequence_logp(c) for c in completions]
+    stats = _update(model, model, None, optimizer, prompts, completions, torch.tensor([1.0, -1.0]),
+                    torch.ones(2, dtype=torch.bool), rl, torch.device("cpu"))
+    after = [sequence_logp(c) for c in completions]
+    assert stats["updated"] and after[0] > before[0] and after[1] < before[1]
