@@ -19,6 +19,12 @@ from interplay.errors import UserError
 from interplay.world.mixture import MixtureSpec
 
 
+def _require_positive(section, name: str, keys: tuple[str, ...]) -> None:
+    for key in keys:
+        if getattr(section, key) < 1:
+            raise UserError(f"{name}.{key} must be at least 1, got {getattr(section, key)}")
+
+
 @dataclass
 class DataConfig:
     """The problem stream a phase trains on (see world/mixture.py for the meaning of each field)."""
@@ -103,9 +109,8 @@ class TrainSection:
             raise UserError(f"train.dtype must be auto, bf16 or fp32, got '{self.dtype}'")
         if self.loss_on not in ("all", "solution"):
             raise UserError(f"train.loss_on must be all or solution, got '{self.loss_on}'")
-        for key in ("tokens", "seq_len", "batch_size", "grad_accum", "eval_every", "checkpoint_every", "log_every"):
-            if getattr(self, key) < 1:
-                raise UserError(f"train.{key} must be at least 1, got {getattr(self, key)}")
+        _require_positive(self, "train", ("tokens", "seq_len", "batch_size", "grad_accum", "eval_every",
+                                          "checkpoint_every", "log_every"))
         if self.batch_size % self.grad_accum:
             raise UserError("train.batch_size must be a multiple of train.grad_accum")
 
@@ -251,10 +256,8 @@ class RLSection:
             raise UserError(f"rl.loss_agg_mode must be one of {', '.join(LOSS_AGG_MODES)}")
         if self.kl_loss_type not in KL_ESTIMATORS:
             raise UserError(f"rl.kl_loss_type must be one of {', '.join(KL_ESTIMATORS)}")
-        for key in ("steps", "prompts_per_step", "group_size", "max_new_tokens", "ppo_epochs", "micro_batch_rows",
-                    "val_every", "checkpoint_every"):
-            if getattr(self, key) < 1:
-                raise UserError(f"rl.{key} must be at least 1, got {getattr(self, key)}")
+        _require_positive(self, "rl", ("steps", "prompts_per_step", "group_size", "max_new_tokens", "ppo_epochs",
+                                       "micro_batch_rows", "val_every", "checkpoint_every"))
 
 
 @dataclass

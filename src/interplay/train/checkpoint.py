@@ -17,6 +17,7 @@ import torch
 from interplay.jsonl import atomic_write_text
 from interplay.lm.hf import load_pretrained, save_pretrained
 from interplay.lm.model import Transformer
+from interplay.train import dist
 
 STATE_FILE = "trainer_state.pt"
 
@@ -53,3 +54,24 @@ def load_checkpoint(directory: Path, device) -> tuple[Transformer, dict]:
     model = load_pretrained(directory, device)
     state = torch.load(directory / STATE_FILE, map_location="cpu", weights_only=True)
     return model, state
+
+
+def publish_final(checkpoint: Path, final: Path) -> None:
+    """`OUT/final`: the last checkpoint's model files (no optimizer state), replaced atomically."""
+    temporary = final.with_name(".final.tmp")
+    shutil.rmtree(temporary, ignore_errors=True)
+    temporary.mkdir(parents=True)
+    for name in ("config.json", "model.safetensors", "tokenizer.json"):
+        shutil.copyfile(checkpoint / name, temporary / name)
+    shutil.rmtree(final, ignore_errors=True)
+    temporary.rename(final)
+
+
+def finish_run(out: Path, info: dist.DistInfo) -> Path:
+    """End of a training phase on every rank: rank 0 publishes OUT/final, then the group closes."""
+    final = Path(out) / "final"
+    if info.is_main:
+        publish_final(latest_checkpoint(out), final)
+    dist.barrier(info)
+    dist.teardown(info)
+    return final

@@ -27,11 +27,12 @@ from interplay.lm.hf import load_pretrained
 from interplay.lm.sampler import SamplingParams, sample
 from interplay.lm.tokenizer import EOS, load_tokenizer
 from interplay.train import dist
-from interplay.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from interplay.train.checkpoint import finish_run, latest_checkpoint, load_checkpoint, save_checkpoint
 from interplay.train.compute import forward_flops, sampling_flops
 from interplay.train.curriculum import Curriculum
 from interplay.train.grpo_loss import aggregate, group_advantages, kl_penalty, policy_loss, zero_variance_groups
-from interplay.train.lm import HELD_OUT_SEED_OFFSET, _append_metrics, _publish_final, _truncate_metrics
+from interplay.train.lm import HELD_OUT_SEED_OFFSET
+from interplay.train.metrics import append_metrics, truncate_metrics
 from interplay.verify.compare import gold_from_record, verify
 from interplay.verify.rewards import get_reward
 from interplay.world.mixture import problem_at
@@ -94,6 +95,10 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
     info = dist.setup(device)
     if rl.threads:
         torch.set_num_threads(rl.threads)
+    if info.enabled and (rl.filter_groups or rl.prompts_per_step % info.world_size):
+        # Every rank must run the same number of forward/backward passes, or DDP waits forever.
+        raise UserError("under torchrun, rl.prompts_per_step must divide by the number of processes "
+                        "and rl.filter_groups must be false")
     init_dir, out = Path(init), Path(rl.out)
     if not (init_dir / "tokenizer.json").exists():
         raise UserError(f"--init {init}: not an interplay checkpoint (no tokenizer.json)")
@@ -120,7 +125,7 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
             curriculum.load_state_dict(state["curriculum"])
     metrics_path = out / "metrics.jsonl"
     if info.is_main:
-        _truncate_metrics(metrics_path, step)
+        truncate_metrics(metrics_path, step)
     trained = DistributedDataParallel(model) if info.enabled else model
     prompts = _Prompts(config, curriculum)
     validation = _validation_set(config)
@@ -167,7 +172,7 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
         if step % rl.val_every == 0 or step == rl.steps:
             row["val_strict_pass1"] = _validate(model, tokenizer, validation, rl, stop, out if info.is_main else None, step)
         if info.is_main:
-            _append_metrics(metrics_path, row)
+            append_metrics(metrics_path, row)
             progress.update(1)
             progress.set_postfix(reward=f"{row['reward']:.3f}", strict=f"{row['strict']:.3f}", refresh=False)
         if step % rl.checkpoint_every == 0 or step == rl.steps:
@@ -177,12 +182,7 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
                 save_checkpoint(out, step, model, state, tokenizer_path, rl.keep_checkpoints)
             dist.barrier(info)
     progress.close()
-    final = out / "final"
-    if info.is_main:
-        _publish_final(latest_checkpoint(out), final)
-    dist.barrier(info)
-    dist.teardown(info)
-    return final
+    return finish_run(out, info)
 
 
 def _update(trained, model, reference, optimizer, prompt_ids, completions, advantages, keep, rl, device) -> dict:

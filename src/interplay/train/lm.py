@@ -12,7 +12,6 @@ on CPU, ends with the same weights as an uninterrupted run.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from contextlib import nullcontext
@@ -29,8 +28,9 @@ from interplay.lm.hf import load_pretrained
 from interplay.lm.model import ModelConfig, Transformer
 from interplay.lm.tokenizer import build_tokenizer, load_tokenizer
 from interplay.train import dist
-from interplay.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from interplay.train.checkpoint import finish_run, latest_checkpoint, load_checkpoint, save_checkpoint
 from interplay.train.compute import training_flops
+from interplay.train.metrics import append_metrics, truncate_metrics
 from interplay.train.packing import SequencePacker
 
 HELD_OUT_SEED_OFFSET = 1_000_003  # the held-out stream: same mixture, a seed no training stream uses
@@ -87,18 +87,6 @@ def _optimizer(model: Transformer, config) -> torch.optim.AdamW:
     return torch.optim.AdamW(groups, lr=config.lr, betas=(config.beta1, config.beta2), fused=False)
 
 
-def _append_metrics(path: Path, row: dict) -> None:
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(row) + "\n")
-
-
-def _truncate_metrics(path: Path, step: int) -> None:
-    """On resume, forget metrics logged after the checkpoint: they will be logged again."""
-    if path.exists():
-        rows = [line for line in path.read_text().splitlines() if line and json.loads(line).get("step", 0) <= step]
-        atomic_write_text(path, "".join(row + "\n" for row in rows))
-
-
 def train_lm(config: LMRunConfig, init: str | None = None) -> Path:
     """Run (or resume) one pre-/mid-training phase; returns the final checkpoint directory."""
     run = config.train
@@ -144,7 +132,7 @@ def train_lm(config: LMRunConfig, init: str | None = None) -> Path:
         step, tokens_seen, flops = state["step"], state["tokens"], state["flops"]
     metrics_path = out / "metrics.jsonl"
     if info.is_main:
-        _truncate_metrics(metrics_path, step)
+        truncate_metrics(metrics_path, step)
     trained = DistributedDataParallel(model) if info.enabled else model
 
     held_out = SequencePacker(spec, config.data.seed + HELD_OUT_SEED_OFFSET, tokenizer, run.seq_len, run.loss_on).batch(run.eval_sequences)
@@ -191,7 +179,7 @@ def train_lm(config: LMRunConfig, init: str | None = None) -> Path:
                 row = {**(row or {"step": step, "tokens": tokens_seen, "flops": flops}),
                        "held_out_loss": held_out_loss(model, held_out, run.dtype, device)}
             if row:
-                _append_metrics(metrics_path, row)
+                append_metrics(metrics_path, row)
         if step % run.checkpoint_every == 0 or step == total_steps:
             state = {"step": step, "tokens": tokens_seen, "flops": flops, "optimizer": optimizer.state_dict(),
                      "data": packer.state_dict(), "rng": torch.get_rng_state()}
@@ -199,25 +187,7 @@ def train_lm(config: LMRunConfig, init: str | None = None) -> Path:
                 save_checkpoint(out, step, model, state, tokenizer_path, run.keep_checkpoints)
             dist.barrier(info)
     progress.close()
-    final = out / "final"
-    if info.is_main:
-        _publish_final(latest_checkpoint(out), final)
-    dist.barrier(info)
-    dist.teardown(info)
-    return final
-
-
-def _publish_final(checkpoint: Path, final: Path) -> None:
-    """`OUT/final`: the last checkpoint's model files (no optimizer state), replaced atomically."""
-    import shutil
-
-    temporary = final.with_name(".final.tmp")
-    shutil.rmtree(temporary, ignore_errors=True)
-    temporary.mkdir(parents=True)
-    for name in ("config.json", "model.safetensors", "tokenizer.json"):
-        shutil.copyfile(checkpoint / name, temporary / name)
-    shutil.rmtree(final, ignore_errors=True)
-    temporary.rename(final)
+    return finish_run(out, info)
 
 
 def _progress(info: dist.DistInfo, total: int, initial: int):
