@@ -148,6 +148,8 @@ class _PathBuilder:
             location = rng.choice(sorted(self.untouched))
             self.untouched.discard(location)
             items = self.free_items.pop(location)
+            # Until it is expanded, the key also carries the location's reserved items; expansion
+            # picks its parts from them and sets the final key ("aggregate", location).
             key: tuple = ("aggregate", location, tuple(items))
         else:
             location = rng.choice([loc for loc, items in self.free_items.items() if items])
