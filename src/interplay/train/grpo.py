@@ -39,18 +39,21 @@ from interplay.world.mixture import problem_at
 from interplay.world.render import prompt_text
 
 
-def response_logprobs(model, sequences: torch.Tensor, starts: torch.Tensor, targets: torch.Tensor):
+def response_logprobs(model, sequences: torch.Tensor, starts: torch.Tensor, targets: torch.Tensor,
+                      temperature: float = 1.0):
     """Log-probabilities and entropies of response tokens; the output projection runs only there.
 
     `sequences` (rows, length) hold prompt + response, right-padded; response token j of row i sits
-    at `starts[i] + j` and is predicted from position `starts[i] + j - 1`.
+    at `starts[i] + j` and is predicted from position `starts[i] + j - 1`. Log-probabilities are
+    those of the sampling distribution (logits / temperature), as in verl, so that the importance
+    ratio compares the policy that sampled with the one being trained.
     """
     hidden = model(sequences, return_hidden=True)
     core = model.module if isinstance(model, DistributedDataParallel) else model
     steps = torch.arange(targets.shape[1], device=sequences.device)
     where = (starts[:, None] - 1 + steps[None, :]).clamp(max=sequences.shape[1] - 1)
     picked = hidden.gather(1, where[..., None].expand(-1, -1, hidden.shape[-1]))
-    log_probs = F.log_softmax(core.lm_head(picked).float(), dim=-1)
+    log_probs = F.log_softmax(core.lm_head(picked).float() / temperature, dim=-1)
     logp = log_probs.gather(-1, targets[..., None]).squeeze(-1)
     entropy = -(log_probs.exp() * log_probs).sum(-1)
     return logp, entropy
@@ -207,12 +210,14 @@ def _update(trained, model, reference, optimizer, prompt_ids, completions, advan
     chunks = [slice(i, i + rl.micro_batch_rows) for i in range(0, len(rows), rl.micro_batch_rows)]
     total_rows, total_tokens = len(rows), int(mask.sum())
     with torch.no_grad():
-        old = [response_logprobs(model, sequences[c], starts[c], targets[c])[0] for c in chunks] if rl.ppo_epochs > 1 else None
-        ref = [response_logprobs(reference, sequences[c], starts[c], targets[c])[0] for c in chunks] if reference is not None else None
+        old = ([response_logprobs(model, sequences[c], starts[c], targets[c], rl.temperature)[0] for c in chunks]
+               if rl.ppo_epochs > 1 else None)
+        ref = ([response_logprobs(reference, sequences[c], starts[c], targets[c], rl.temperature)[0] for c in chunks]
+               if reference is not None else None)
     stats = {"kl": 0.0, "entropy": 0.0, "clip_fraction": 0.0, "loss": 0.0}
     for epoch in range(rl.ppo_epochs):
         for n, c in enumerate(chunks):
-            logp, entropy = response_logprobs(trained, sequences[c], starts[c], targets[c])
+            logp, entropy = response_logprobs(trained, sequences[c], starts[c], targets[c], rl.temperature)
             old_logp = old[n] if old is not None else logp.detach()
             loss, clip = policy_loss(logp, old_logp, token_advantages[c], mask[c], rl.clip_ratio_low, rl.clip_ratio_high,
                                      rl.loss_agg_mode, total_rows, total_tokens)
