@@ -29,14 +29,6 @@ def _register_lexicons(paths: list[str]) -> None:
         register_context(load_context_file(path))
 
 
-def _parse_range(text: str) -> tuple[int, int]:
-    low, _, high = text.partition("-")
-    try:
-        return int(low), int(high or low)
-    except ValueError:
-        raise UserError(f"bad range '{text}' (expected N or LOW-HIGH)") from None
-
-
 def add_mixture_options(parser: argparse.ArgumentParser, ops_default: str = "2-10") -> None:
     """The options that define a problem mixture, shared by generate and probe."""
     parser.add_argument("--ops", default=ops_default, help="op ranges with optional weights, e.g. 2-10:0.9,11-14:0.1")
@@ -52,12 +44,12 @@ def add_mixture_options(parser: argparse.ArgumentParser, ops_default: str = "2-1
 
 
 def mixture_from_args(args: argparse.Namespace):
-    from interplay.world.mixture import MixtureSpec
+    from interplay.world.mixture import MixtureSpec, parse_range
 
     _register_lexicons(args.lexicon)
     return MixtureSpec.parse(
         ops=args.ops, contexts=args.contexts, format=args.format, order=args.order,
-        n_locations=args.n_locations, n_items=args.n_items, distractors=_parse_range(args.distractors),
+        n_locations=args.n_locations, n_items=args.n_items, distractors=parse_range(args.distractors, "distractor range"),
         max_value=args.max_value, modulus=args.modulus,
     )
 

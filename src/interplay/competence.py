@@ -34,13 +34,10 @@ def label(pass1: float, passk: float) -> str:
 
 
 def probe(model: str, spec, problems_per_op: int, settings: EvalSettings, out: str | Path, seed: int = 0) -> dict:
-    from dataclasses import replace
-
     from interplay.world.mixture import generate
 
     out = Path(out)
-    ops = sorted({op for low, high, _ in spec.ops for op in range(low, high + 1)})
-    problems = [r for op in ops for r in generate(replace(spec, ops=((op, op, 1.0),)), seed, problems_per_op)]
+    problems = [r for op in spec.all_ops() for r in generate(spec.single_op(op), seed, problems_per_op)]
     write_jsonl(out / "problems.jsonl", problems)
     results = run_eval(model, out / "problems.jsonl", out / "eval", settings)
     k = str(settings.samples)

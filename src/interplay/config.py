@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from interplay.errors import UserError
-from interplay.world.mixture import MixtureSpec
+from interplay.world.mixture import MixtureSpec, parse_range
 
 
 def _require_positive(section, name: str, keys: tuple[str, ...]) -> None:
@@ -46,11 +46,7 @@ class DataConfig:
 
         for path in self.lexicons:
             register_context(load_context_file(path))
-        low, _, high = self.distractors.partition("-")
-        try:
-            distractors = (int(low), int(high or low))
-        except ValueError:
-            raise UserError(f"data.distractors: bad range '{self.distractors}'") from None
+        distractors = parse_range(self.distractors, "data.distractors range")
         return MixtureSpec.parse(
             ops=self.ops, contexts=self.contexts, format=self.format, order=self.order,
             n_locations=self.n_locations, n_items=self.n_items, distractors=distractors,

@@ -62,3 +62,14 @@ def test_generate_deduplicates_and_excludes():
 def test_a_mixture_too_small_is_an_error_not_a_hang():
     with pytest.raises(UserError, match="too small"):
         generate(MixtureSpec.parse(ops="1", contexts="teachers", n_locations=1, n_items=2), 0, 500)
+
+
+def test_all_ops_single_op_and_ranges():
+    from interplay.world.mixture import parse_range
+
+    spec = MixtureSpec.parse(ops="2-4:0.9,7:0.1,3-5")
+    assert spec.all_ops() == [2, 3, 4, 5, 7]
+    assert {problem_at(spec.single_op(7), 0, i)["op"] for i in range(5)} == {7}
+    assert parse_range("3") == (3, 3) and parse_range(" 1-5 ") == (1, 5)
+    with pytest.raises(UserError, match="bad distractor range 'x'"):
+        parse_range("x", "distractor range")

@@ -23,7 +23,7 @@ class Curriculum:
 
     @classmethod
     def for_spec(cls, spec: MixtureSpec) -> "Curriculum":
-        return cls(sorted({op for low, high, _ in spec.ops for op in range(low, high + 1)}))
+        return cls(spec.all_ops())
 
     def weights(self) -> dict[str, float]:
         raw = {op: 4 * p * (1 - p) + FLOOR for op, p in self.pass_rate.items()}

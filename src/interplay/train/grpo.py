@@ -11,7 +11,6 @@ draws is seeded by (seed, step), so a resumed run repeats exactly what the kille
 
 from __future__ import annotations
 
-import dataclasses
 import random
 import time
 from pathlib import Path
@@ -35,7 +34,7 @@ from interplay.train.lm import HELD_OUT_SEED_OFFSET
 from interplay.train.metrics import append_metrics, truncate_metrics
 from interplay.verify.compare import gold_from_record, verify
 from interplay.verify.rewards import get_reward
-from interplay.world.mixture import problem_at
+from interplay.world.mixture import MixtureSpec, problem_at
 from interplay.world.render import prompt_text
 
 
@@ -62,8 +61,8 @@ def response_logprobs(model, sequences: torch.Tensor, starts: torch.Tensor, targ
 class _Prompts:
     """Which problems step s trains on: the mixture stream, a problem file, or the curriculum."""
 
-    def __init__(self, config: RLRunConfig, curriculum: Curriculum | None):
-        self.spec, self.seed, self.per_step = config.data.spec(), config.data.seed, config.rl.prompts_per_step
+    def __init__(self, config: RLRunConfig, spec: MixtureSpec, curriculum: Curriculum | None):
+        self.spec, self.seed, self.per_step = spec, config.data.seed, config.rl.prompts_per_step
         self.curriculum = curriculum
         self.pool = read_jsonl(config.rl.problems) if config.rl.problems else None
         if self.pool is not None and not self.pool:
@@ -77,17 +76,13 @@ class _Prompts:
             return [self.pool[(first + j) % len(self.pool)] for j in range(self.per_step)]
         if self.curriculum is not None:
             ops = self.curriculum.draw(self.per_step, random.Random(f"{self.seed}/curriculum/{step}"))
-            return [problem_at(dataclasses.replace(self.spec, ops=((op, op, 1.0),)), self.seed, first + j)
-                    for j, op in enumerate(ops)]
+            return [problem_at(self.spec.single_op(op), self.seed, first + j) for j, op in enumerate(ops)]
         return [problem_at(self.spec, self.seed, first + j) for j in range(self.per_step)]
 
 
-def _validation_set(config: RLRunConfig) -> list[dict]:
-    spec = config.data.spec()
-    ops = sorted({op for low, high, _ in spec.ops for op in range(low, high + 1)})
+def _validation_set(config: RLRunConfig, spec: MixtureSpec) -> list[dict]:
     seed = config.data.seed + HELD_OUT_SEED_OFFSET
-    return [problem_at(dataclasses.replace(spec, ops=((op, op, 1.0),)), seed, i)
-            for op in ops for i in range(config.rl.val_problems_per_op)]
+    return [problem_at(spec.single_op(op), seed, i) for op in spec.all_ops() for i in range(config.rl.val_problems_per_op)]
 
 
 def train_rl(config: RLRunConfig, init: str) -> Path:
@@ -130,8 +125,8 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
     if info.is_main:
         truncate_metrics(metrics_path, step)
     trained = DistributedDataParallel(model) if info.enabled else model
-    prompts = _Prompts(config, curriculum)
-    validation = _validation_set(config)
+    prompts = _Prompts(config, spec, curriculum)
+    validation = _validation_set(config, spec)
     params = SamplingParams(rl.temperature, rl.top_p, 0, rl.max_new_tokens)
     from tqdm.auto import tqdm
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 
 from interplay.errors import UserError
@@ -60,6 +60,14 @@ class MixtureSpec:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def all_ops(self) -> list[int]:
+        """Every op the mixture can draw, ascending."""
+        return sorted({op for low, high, _ in self.ops for op in range(low, high + 1)})
+
+    def single_op(self, op: int) -> "MixtureSpec":
+        """The same mixture restricted to one op (for per-op probes, validation and curricula)."""
+        return replace(self, ops=((op, op, 1.0),))
+
     @cached_property
     def fingerprint(self) -> str:
         """Part of every item's seed: what decides the problems, not the surface they are written in.
@@ -78,6 +86,15 @@ def _weight(text: str, where: str) -> float:
     if not weight > 0 or weight == float("inf"):
         raise UserError(f"weight must be a positive number, got '{text}' in {where}")
     return weight
+
+
+def parse_range(text: str, what: str = "range") -> tuple[int, int]:
+    """'3' or '1-5' -> (low, high)."""
+    low, _, high = text.strip().partition("-")
+    try:
+        return int(low), int(high or low)
+    except ValueError:
+        raise UserError(f"bad {what} '{text}' (expected N or LOW-HIGH)") from None
 
 
 def parse_ops(text: str) -> tuple[tuple[int, int, float], ...]:
