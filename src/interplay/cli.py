@@ -7,6 +7,8 @@
     interplay pretrain --config pretrain.toml --set train.tokens=2000000
     interplay midtrain --init runs/pretrain/final --config midtrain.toml
     interplay eval --model runs/pretrain/final --data test.jsonl --samples 64 --out runs/eval
+    interplay run recipes/f1_edge_of_competence.toml --scale cpu --out runs/f1
+    interplay report runs/f1
 """
 
 from __future__ import annotations
@@ -83,11 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
 def _stage_modules() -> list:
     """Stages that bring their own sub-command (imported lazily: `interplay --help` stays fast)."""
     from interplay import competence, evaluate
+    from interplay.experiments import runner
+    from interplay.report import document
     from interplay.train import cli as train_cli
     from interplay.train import grpo
     from interplay.verify import cli as verify_cli
 
-    return [verify_cli, train_cli, grpo, evaluate, competence]
+    return [verify_cli, train_cli, grpo, evaluate, competence, runner, document]
 
 
 def cmd_generate(args: argparse.Namespace) -> None:

@@ -33,6 +33,26 @@ def label(pass1: float, passk: float) -> str:
     return "edge" if passk >= EDGE_PASSK else "hard"
 
 
+REGIMES = {"id": "in-distribution", "edge": "edge", "hard": "hard"}
+
+
+def op_ranges(ops: list[int]) -> str:
+    """[2, 3, 4, 7] -> '2-4,7' (the op syntax of mixtures); '' for no ops."""
+    parts, ops = [], sorted(ops)
+    for op in ops:
+        if parts and op == parts[-1][1] + 1:
+            parts[-1][1] = op
+        else:
+            parts.append([op, op])
+    return ",".join(f"{low}-{high}" if high > low else f"{low}" for low, high in parts)
+
+
+def regimes(report: dict) -> dict:
+    """The probed ops by label, as op-range strings: {"id": "2-5", "edge": "6-7", "hard": "8-10"}."""
+    return {short: op_ranges([int(op) for op, row in report["ops"].items() if row["label"] == label])
+            for short, label in REGIMES.items()}
+
+
 def probe(model: str, spec, problems_per_op: int, settings: EvalSettings, out: str | Path, seed: int = 0) -> dict:
     from interplay.world.mixture import generate
 

@@ -214,6 +214,7 @@ class RLSection:
     out: str = "runs/rl"
     problems: str = ""  # a JSONL file of problem records to draw prompts from, instead of [data]
     steps: int = 100
+    max_flops: float = 0.0  # stop once this much compute is spent (0: no limit); fixed-budget comparisons
     prompts_per_step: int = 32  # verl: data.train_batch_size
     group_size: int = 8  # verl: actor_rollout_ref.rollout.n
     temperature: float = 1.0

@@ -12,7 +12,8 @@ def test_parse_ops_and_contexts():
     assert parse_ops("2-10") == ((2, 10, 1.0),)
     assert parse_ops("2-10:0.9,11-14:0.1") == ((2, 10, 0.9), (11, 14, 0.1))
     assert parse_ops("5") == ((5, 5, 1.0),)
-    assert parse_contexts("zoo=0.99,teachers=0.01") == (("zoo", 0.99), ("teachers", 0.01))
+    assert parse_contexts("zoo=0.99,teachers=0.01") == ((("zoo", 0.99), ("teachers", 0.01)), ())
+    assert parse_contexts("zoo=0.9,teachers@2-3=0.1") == ((("zoo", 0.9), ("teachers", 0.1)), (("teachers", 2, 3),))
 
 
 @pytest.mark.parametrize("ops, contexts, message", [
@@ -73,3 +74,18 @@ def test_all_ops_single_op_and_ranges():
     assert parse_range("3") == (3, 3) and parse_range(" 1-5 ") == (1, 5)
     with pytest.raises(UserError, match="bad distractor range 'x'"):
         parse_range("x", "distractor range")
+
+
+def test_a_context_restricted_to_an_op_appears_only_there():
+    spec = MixtureSpec.parse(ops="2-6", contexts="zoo=0.5,teachers@2=0.5", n_locations=3, n_items=3, modulus=23)
+    records = [problem_at(spec, 0, i) for i in range(300)]
+    teachers = [r for r in records if r["context"] == "teachers"]
+    assert 100 < len(teachers) < 200 and {r["op"] for r in teachers} == {2}
+    assert {r["op"] for r in records if r["context"] == "zoo"} == set(range(2, 7))
+    assert [c for c, _ in spec.single_op(4).contexts] == ["zoo"]
+    assert [c for c, _ in spec.single_op(2).contexts] == ["zoo", "teachers"]
+
+
+def test_a_context_named_twice_is_an_error():
+    with pytest.raises(UserError, match="named twice"):
+        parse_contexts("zoo,zoo@2")

@@ -44,6 +44,16 @@ def barrier(info: DistInfo) -> None:
         dist.barrier()
 
 
+def all_ranks_sum(info: DistInfo, value: float) -> float:
+    """`value` summed over ranks (identical on every rank, so decisions taken on it agree)."""
+    if not info.enabled:
+        return value
+    device = torch.device("cuda", info.local_rank) if dist.get_backend() == "nccl" else torch.device("cpu")
+    total = torch.tensor([value], dtype=torch.float64, device=device)
+    dist.all_reduce(total)
+    return float(total.item())
+
+
 def teardown(info: DistInfo) -> None:
     if info.enabled and dist.is_initialized():
         dist.destroy_process_group()

@@ -131,7 +131,10 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
     from tqdm.auto import tqdm
 
     progress = tqdm(total=rl.steps, initial=step, disable=not info.is_main, unit="step", dynamic_ncols=True, mininterval=1.0)
-    while step < rl.steps:
+    def done() -> bool:
+        return step >= rl.steps or (rl.max_flops > 0 and flops >= rl.max_flops)
+
+    while not done():
         for group in optimizer.param_groups:
             group["lr"] = rl.lr * min(1.0, (step + 1) / max(1, rl.lr_warmup_steps))
         records = prompts.at(step)[info.rank::info.world_size]
@@ -162,18 +165,19 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
         context = sum(map(len, prompt_ids)) / len(prompt_ids) + rl.max_new_tokens / 2
         trained_tokens = sum(len(p) + len(c) for p, c in zip([p for p in prompt_ids for _ in range(rl.group_size)], completions))
         passes = 3 * rl.ppo_epochs + (rl.ppo_epochs > 1) + (reference is not None)
-        flops += (sampling_flops(model.config, new_tokens, context) + passes * forward_flops(model.config, trained_tokens, new_tokens, context)) * info.world_size
+        flops += dist.all_ranks_sum(info, sampling_flops(model.config, new_tokens, context)
+                                    + passes * forward_flops(model.config, trained_tokens, new_tokens, context))
         step += 1
         row.update({"sample_seconds": sampled_at - started, "train_seconds": finished - sampled_at,
                     "tokens_per_s": (new_tokens + trained_tokens) / (finished - started), "flops": flops,
                     "lr": optimizer.param_groups[0]["lr"]})
-        if step % rl.val_every == 0 or step == rl.steps:
+        if step % rl.val_every == 0 or done():
             row["val_strict_pass1"] = _validate(model, tokenizer, validation, rl, stop, out if info.is_main else None, step)
         if info.is_main:
             append_metrics(metrics_path, row)
             progress.update(1)
             progress.set_postfix(reward=f"{row['reward']:.3f}", strict=f"{row['strict']:.3f}", refresh=False)
-        if step % rl.checkpoint_every == 0 or step == rl.steps:
+        if step % rl.checkpoint_every == 0 or done():
             state = {"step": step, "flops": flops, "optimizer": optimizer.state_dict(),
                      "curriculum": curriculum.state_dict() if curriculum else None}
             if info.is_main:

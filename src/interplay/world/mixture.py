@@ -1,6 +1,7 @@
 """Mixtures of ops and contexts, and the deterministic problem streams drawn from them.
 
     spec = MixtureSpec.parse(ops="2-10:0.9,11-14:0.1", contexts="zoo=0.99,teachers=0.01")
+    spec = MixtureSpec.parse(ops="2-10", contexts="zoo=0.99,teachers@2=0.01")   # teachers only at op 2
     record = problem_at(spec, seed=0, index=42)      # the same record whatever else is generated
     for index, record in stream(spec, seed=0, start=1000):   # endless, resumable at any index
         ...
@@ -30,15 +31,18 @@ class MixtureSpec:
 
     ops: tuple[tuple[int, int, float], ...] = ((2, 10, 1.0),)
     contexts: tuple[tuple[str, float], ...] = (("zoo", 1.0),)
+    # Contexts drawn only within an op range (finding 2: context B seen only at op 2), by name.
+    context_ops: tuple[tuple[str, int, int], ...] = ()
     format: str = "paper"
     order: str = "shuffled"
     graph: GraphSettings = field(default_factory=GraphSettings)
 
     @classmethod
     def parse(cls, ops: str = "2-10", contexts: str = "zoo", **options) -> "MixtureSpec":
-        """Build from CLI-style strings: ops '2-10:0.9,11-14:0.1', contexts 'zoo=0.99,teachers=0.01'."""
+        """Build from CLI-style strings: ops '2-10:0.9,11-14:0.1', contexts 'zoo=0.99,teachers@2=0.01'."""
         graph_options = {k: options.pop(k) for k in list(options) if k in GraphSettings.__dataclass_fields__}
-        spec = cls(parse_ops(ops), parse_contexts(contexts), graph=GraphSettings(**graph_options), **options)
+        shares, context_ops = parse_contexts(contexts)
+        spec = cls(parse_ops(ops), shares, context_ops, graph=GraphSettings(**graph_options), **options)
         spec.validate()
         return spec
 
@@ -62,11 +66,18 @@ class MixtureSpec:
 
     def all_ops(self) -> list[int]:
         """Every op the mixture can draw, ascending."""
-        return sorted({op for low, high, _ in self.ops for op in range(low, high + 1)})
+        spans = [(low, high) for low, high, _ in self.ops] + [(low, high) for _, low, high in self.context_ops]
+        return sorted({op for low, high in spans for op in range(low, high + 1)})
 
     def single_op(self, op: int) -> "MixtureSpec":
-        """The same mixture restricted to one op (for per-op probes, validation and curricula)."""
-        return replace(self, ops=((op, op, 1.0),))
+        """The same mixture restricted to one op (for per-op probes, validation and curricula).
+
+        A context restricted to other ops drops out; one restricted to this op stays.
+        """
+        restricted = {name: (low, high) for name, low, high in self.context_ops}
+        contexts = tuple((name, w) for name, w in self.contexts
+                         if name not in restricted or restricted[name][0] <= op <= restricted[name][1])
+        return replace(self, ops=((op, op, 1.0),), contexts=contexts or self.contexts, context_ops=())
 
     @cached_property
     def fingerprint(self) -> str:
@@ -75,7 +86,8 @@ class MixtureSpec:
         Format and sentence order are left out, so the same seed gives the same problems in the
         paper and the compact format, which is what a comparison of formats needs.
         """
-        return repr((self.ops, self.contexts, self.graph))
+        parts = (self.ops, self.contexts, self.graph) + ((self.context_ops,) if self.context_ops else ())
+        return repr(parts)
 
 
 def _weight(text: str, where: str) -> float:
@@ -112,26 +124,45 @@ def parse_ops(text: str) -> tuple[tuple[int, int, float], ...]:
     return tuple(ranges)
 
 
-def parse_contexts(text: str) -> tuple[tuple[str, float], ...]:
-    """'zoo' or 'zoo=0.99,teachers=0.01' -> ((name, weight), ...); names are checked later."""
-    contexts = []
+def parse_contexts(text: str) -> tuple[tuple[tuple[str, float], ...], tuple[tuple[str, int, int], ...]]:
+    """'zoo=0.99,teachers@2-3=0.01' -> (((name, weight), ...), ((name, low, high), ...)).
+
+    `@OPS` restricts a context to those ops; context names are checked later.
+    """
+    contexts, restricted = [], []
     for part in text.split(","):
         name, _, weight = part.strip().partition("=")
+        name, at, span = name.partition("@")
         if not name.strip():
             raise UserError(f"empty context name in '{text}'")
+        if at:
+            (low, high, _), = parse_ops(span)
+            restricted.append((name.strip(), low, high))
         contexts.append((name.strip(), _weight(weight, f"'{part.strip()}'") if weight else 1.0))
-    return tuple(contexts)
+    if len({name for name, _ in contexts}) < len(contexts):
+        raise UserError(f"a context is named twice in '{text}'")
+    return tuple(contexts), tuple(restricted)
 
 
 def problem_at(spec: MixtureSpec, seed: int, index: int) -> dict:
     """Problem number `index` of the stream (spec, seed); depends on nothing else."""
     rng = random.Random(f"{seed}/{index}/{spec.fingerprint}")
-    low, high, _ = rng.choices(spec.ops, [w for *_, w in spec.ops])[0]
-    op = rng.randint(low, high)
-    name = rng.choices(spec.contexts, [w for _, w in spec.contexts])[0][0]
+    if spec.context_ops:
+        # The context decides which ops are possible, so it is drawn first.
+        name = rng.choices(spec.contexts, [w for _, w in spec.contexts])[0][0]
+        span = {c: (low, high) for c, low, high in spec.context_ops}.get(name)
+        op = rng.randint(*span) if span else _draw_op(spec, rng)
+    else:
+        op = _draw_op(spec, rng)
+        name = rng.choices(spec.contexts, [w for _, w in spec.contexts])[0][0]
     graph = sample_graph(op, rng, spec.graph)
     settings = spec.graph
     return render_record(graph, get_context(name), rng, settings.n_locations, settings.n_items, spec.format, spec.order)
+
+
+def _draw_op(spec: MixtureSpec, rng: random.Random) -> int:
+    low, high, _ = rng.choices(spec.ops, [w for *_, w in spec.ops])[0]
+    return rng.randint(low, high)
 
 
 def stream(spec: MixtureSpec, seed: int, start: int = 0, exclude: Iterable[str] = ()) -> Iterator[tuple[int, dict]]:

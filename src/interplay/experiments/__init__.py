@@ -1,0 +1,1 @@
+"""Recipes and the runner that executes their stages with a cache."""

@@ -1,0 +1,263 @@
+"""`interplay run RECIPE.toml`: execute a recipe's stages in order, each cached by what decides it.
+
+    interplay run recipes/f1_edge_of_competence.toml --scale cpu --seeds 0,1,2 --out runs/f1
+    interplay run recipes/demo.toml --scale tiny --dry-run          # the plan, FLOPs and CPU time
+    interplay run recipes/f4_process_rewards.toml --scale cpu --out runs/f4 --cache runs/stages   # reuse f1's base
+    torchrun --nproc_per_node 8 -m interplay.cli run recipes/f3_midtrain_vs_rl.toml --scale paper
+
+A stage instance lives in OUT/stages/<name>-<hash>/ (or under --cache, shared by runs), where the hash covers its kind, resolved
+settings, the world, the hashes of its inputs and the interplay version. A finished stage leaves
+stage.json there; a later run with the same hash reuses it, so variants share one base and a
+re-run does only what is missing. An interrupted training or eval stage resumes from its own
+checkpoints. A failing stage stops the run with one line (the traceback goes to error.txt) and
+keeps everything finished. Under torchrun, training stages run on every rank (DDP) and the other
+stages on rank 0 while the rest wait for its stage.json.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from interplay import __version__
+from interplay.errors import UserError
+from interplay.experiments.recipe import Instance, Recipe, resolve_references
+from interplay.experiments.stages import estimate, model_config_for, run_stage
+from interplay.jsonl import atomic_write_text
+from interplay.world.mixture import parse_ops
+
+TRAINING_KINDS = ("pretrain", "midtrain", "rl")
+STAGE_FILE = "stage.json"
+PLAN_FILE = "plan.json"
+
+
+def _rank() -> tuple[int, int]:
+    return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def stage_hash(instance: Instance, settings: dict, world: dict, input_hashes: dict) -> str:
+    content = {"kind": instance.kind, "settings": settings, "world": world, "inputs": input_hashes,
+               "skip": instance.skip, "seed": instance.seed, "version": __version__}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+class Run:
+    """One recipe at one scale and seed list, in one output directory."""
+
+    def __init__(self, recipe: Recipe, scale: str, seeds: list[int] | None, out: str | Path, cache: str | Path | None = None):
+        self.recipe, self.scale, self.out = recipe, scale, Path(out)
+        self.cache = Path(cache) if cache else self.out / "stages"
+        self.seeds = recipe.seeds if seeds is None else seeds
+        self.instances = recipe.expand(scale, self.seeds)
+        self.world = recipe.world_for(scale)
+        self.by_key = {i.key: i for i in self.instances}
+        self.records: dict[str, dict] = {}  # key -> stage record (settings, hash, outputs) once known
+
+    # -- lineage -------------------------------------------------------------------------------
+    def _outputs_of(self, instance: Instance):
+        """`outputs_of(stage)` for "{STAGE.FIELD}": the finished instance of STAGE in this lineage."""
+        axes = dict(instance.axes)
+
+        def outputs_of(stage: str) -> dict:
+            for other in self.instances:
+                if other.stage == stage and all(axes.get(a) == v for a, v in other.axes):
+                    record = self.records.get(other.key)
+                    if record is None:
+                        raise UserError(f"stage '{instance.key}' needs '{other.key}', which has not run")
+                    return record["outputs"]
+            raise UserError(f"stage '{instance.key}': no instance of '{stage}' in its lineage")
+
+        return outputs_of
+
+    def _lineage_references(self, instance: Instance) -> list[str]:
+        axes = dict(instance.axes)
+        return [o.key for o in self.instances if o.stage in instance.references()
+                and all(axes.get(a) == v for a, v in o.axes)]
+
+    def resolve(self, instance: Instance) -> tuple[dict, str, list[str]]:
+        """Settings with references filled in, the stage hash and any fallback notes; needs every input finished."""
+        settings, notes = resolve_references(instance.settings, self._outputs_of(instance))
+        inputs = {role: self.records[key]["hash"] for role, key in instance.inputs.items()}
+        inputs.update({f"ref:{key}": self.records[key]["hash"] for key in self._lineage_references(instance)})
+        return settings, stage_hash(instance, settings, self.world, inputs), notes
+
+    def directory(self, instance: Instance, digest: str) -> Path:
+        return self.cache / f"{instance.slug}-{digest[:10]}"
+
+    # -- execution -----------------------------------------------------------------------------
+    def execute(self) -> None:
+        rank, world_size = _rank()
+        if rank == 0:
+            self.out.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self.out / "recipe.toml", self.recipe.text)
+            self._write_plan()
+        for number, instance in enumerate(self.instances, 1):
+            settings, digest, notes = self.resolve(instance)
+            directory = self.directory(instance, digest)
+            record_path = directory / STAGE_FILE
+            label = f"[{number}/{len(self.instances)}] {instance.key}"
+            if record_path.exists():
+                self.records[instance.key] = json.loads(record_path.read_text())
+                _say(f"{label}: cached")
+                continue
+            runs_here = rank == 0 or instance.kind in TRAINING_KINDS
+            if not runs_here:
+                self.records[instance.key] = _wait_for(record_path, directory)
+                continue
+            _say(f"{label}: running in {directory}")
+            for note in notes:
+                _say(f"  note: {note}")
+            started = time.perf_counter()
+            try:
+                outputs = self._run_one(instance, settings, directory)
+            except UserError as error:
+                self._fail(instance, directory, error)
+            except Exception as error:  # a bug or a resource problem: one line here, the traceback in error.txt
+                self._fail(instance, directory, error)
+            record = {"key": instance.key, "stage": instance.stage, "kind": instance.kind, "axes": dict(instance.axes),
+                      "settings": settings, "inputs": instance.inputs, "hash": digest, "outputs": outputs, "notes": notes,
+                      "seconds": round(time.perf_counter() - started, 1)}
+            self.records[instance.key] = record
+            if rank == 0:
+                atomic_write_text(record_path, json.dumps(record, indent=1) + "\n")
+                self._write_plan()
+        if rank == 0:
+            from interplay.report.document import write_report
+
+            paths = write_report(self.out)
+            _say(f"report: {paths[0]} and {paths[1]}")
+
+    def _run_one(self, instance: Instance, settings: dict, directory: Path) -> dict:
+        inputs = {role: self.records[key]["outputs"] for role, key in instance.inputs.items()}
+        if instance.skip:
+            directory.mkdir(parents=True, exist_ok=True)
+            return dict(inputs["init"], skipped=True)
+        return run_stage(instance.kind, settings, self.world, inputs, directory, instance.seed)
+
+    def _fail(self, instance: Instance, directory: Path, error: BaseException):
+        directory.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(directory / "error.txt", "".join(traceback.format_exception(error)))
+        kind = "" if isinstance(error, UserError) else f"{type(error).__name__}: "
+        raise UserError(f"stage {instance.key} failed: {kind}{error} (details in {directory / 'error.txt'}; "
+                        f"finished stages are kept)") from None
+
+    def _write_plan(self) -> None:
+        plan = {"recipe": self.recipe.name, "finding": self.recipe.finding, "description": self.recipe.description,
+                "scale": self.scale, "seeds": self.seeds, "world": self.world,
+                "instances": [{"key": i.key, "stage": i.stage, "kind": i.kind, "axes": dict(i.axes),
+                               "inputs": i.inputs, "skip": i.skip,
+                               "record": (str(self.directory(i, self.records[i.key]["hash"]) / STAGE_FILE)
+                                          if i.key in self.records else None)} for i in self.instances]}
+        atomic_write_text(self.out / PLAN_FILE, json.dumps(plan, indent=1) + "\n")
+
+    # -- dry run -------------------------------------------------------------------------------
+    def describe(self) -> str:
+        """The plan: every instance with its inputs, estimated FLOPs and CPU time, and cache state."""
+        configs: dict[str, object] = {}
+        problems: dict[str, int] = {}
+        lines = [f"recipe {self.recipe.name} (finding {self.recipe.finding}) at scale {self.scale}, seeds {self.seeds}",
+                 f"{'stage':<44} {'kind':<9} {'FLOPs':>9} {'CPU time':>9}  state"]
+        total_flops = total_seconds = 0.0
+        for instance in self.instances:
+            input_config = next((configs.get(k) for k in instance.inputs.values() if configs.get(k) is not None), None)
+            config = model_config_for(instance.kind, instance.settings, self.world, input_config)
+            configs[instance.key] = config
+            count = _problem_count(instance, problems)
+            problems[instance.key] = count
+            flops, seconds = (0.0, 0.0) if instance.skip else estimate(instance.kind, instance.settings, self.world, config, count)
+            total_flops += flops
+            total_seconds += seconds
+            lines.append(f"{instance.key:<44} {instance.kind:<9} {flops:9.2e} {_duration(seconds):>9}  {self._state(instance)}")
+        lines.append(f"{'total':<44} {'':<9} {total_flops:9.2e} {_duration(total_seconds):>9}")
+        lines.append("CPU time: rough, at rates measured on 2 cores (see experiments/stages.py)")
+        return "\n".join(lines)
+
+    def _state(self, instance: Instance) -> str:
+        if instance.skip:
+            return "pass-through"
+        try:
+            for key in list(instance.inputs.values()) + self._lineage_references(instance):
+                if key not in self.records:
+                    raise KeyError(key)
+            _, digest, _ = self.resolve(instance)
+        except (KeyError, UserError):
+            return "to run (after its inputs)"
+        record = self.directory(instance, digest) / STAGE_FILE
+        if record.exists():
+            self.records[instance.key] = json.loads(record.read_text())
+            return "cached"
+        return "to run"
+
+
+def _problem_count(instance: Instance, known: dict[str, int]) -> int:
+    settings = instance.settings
+    if instance.kind == "eval":
+        count = known.get(instance.inputs.get("data", ""), 0)
+        return min(count, int(settings["limit"])) if settings.get("limit") else count
+    per_op = int(settings.get("n_per_op" if instance.kind == "generate" else "problems_per_op", 16))
+    try:
+        ops = sum(high - low + 1 for low, high, _ in parse_ops(str(settings.get("ops", ""))))
+    except UserError:
+        ops = 10  # an op range a probe decides later
+    return per_op * ops
+
+
+def _wait_for(record_path: Path, directory: Path) -> dict:
+    """Ranks other than 0 wait while rank 0 runs a non-training stage."""
+    while not record_path.exists():
+        if (directory / "error.txt").exists():
+            raise UserError(f"rank 0 failed in {directory} (see error.txt)")
+        time.sleep(2)
+    return json.loads(record_path.read_text())
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _say(message: str) -> None:
+    if _rank()[0] == 0:
+        print(message, file=sys.stderr, flush=True)
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("run", help="run a recipe: cached stages from data to report")
+    parser.add_argument("recipe", help="recipe TOML file (see recipes/)")
+    parser.add_argument("--scale", default="tiny", help="tiny (tests, minutes), cpu (2 cores, about an hour), paper (GPUs)")
+    parser.add_argument("--seeds", default=None, help="comma-separated seeds (default: the recipe's)")
+    parser.add_argument("--out", default=None, help="run directory (default: runs/<recipe>-<scale>)")
+    parser.add_argument("--cache", default=None,
+                        help="where stages live (default: OUT/stages); runs that share it share equal stages, e.g. a base")
+    parser.add_argument("--dry-run", action="store_true", help="print the plan with estimated FLOPs and CPU time")
+    parser.set_defaults(handler=_run)
+
+
+def parse_seeds(text: str | None) -> list[int] | None:
+    if text is None:
+        return None
+    try:
+        seeds = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise UserError(f"--seeds expects comma-separated integers, got '{text}'") from None
+    if not seeds:
+        raise UserError("--seeds is empty")
+    return seeds
+
+
+def _run(args) -> None:
+    recipe = Recipe.load(args.recipe)
+    out = args.out or f"runs/{recipe.name}-{args.scale}"
+    run = Run(recipe, args.scale, parse_seeds(args.seeds), out, args.cache)
+    if args.dry_run:
+        print(run.describe())
+        return
+    run.execute()

@@ -1,0 +1,166 @@
+"""What each kind of stage does, given its settings and the outputs of its inputs, and what it costs.
+
+Every stage writes into its own directory and returns its outputs (paths and values later stages
+use). Training stages build the same configs the CLI reads, so a stage of a recipe and the
+command `interplay pretrain --config ... --set ...` are one code path. Estimates of FLOPs and CPU
+time are for `--dry-run`: FLOPs follow train/compute.py; seconds divide them by rates measured on
+the 2-core reference machine (benchmarks/), so they are rough anywhere else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from interplay.config import LMRunConfig, RLRunConfig, from_dict
+from interplay.errors import UserError
+
+# Effective FLOP/s on 2 cores for the cpu preset (width 128), from benchmarks/train_throughput.py and
+# benchmarks/sampling.py: training ~15k tokens/s in bf16 (1.7e11 FLOP/s), sampling ~7k new tokens/s
+# (2e10). Narrower models use the machine less well: rates scale with width up to 128.
+TRAIN_FLOPS_PER_S = 1.7e11
+SAMPLE_FLOPS_PER_S = 2.0e10
+_PROMPT_TOKENS = 120  # a typical compact-format prompt, for estimates only
+_LOSS_SHARE = 0.35  # share of tokens with loss (and output projection) under loss_on = "solution"
+
+DATA_KEYS = ("ops", "contexts", "format", "order", "n_locations", "n_items", "distractors", "max_value", "modulus",
+             "lexicons")
+
+
+def _nested(flat: dict, world: dict, data_table: bool) -> dict:
+    """{"train.tokens": 5, ...} + world -> {"train": {"tokens": 5}, "data": {...world...}}."""
+    tree: dict = {"data": dict(world)} if data_table else {}
+    for key, value in flat.items():
+        *sections, leaf = key.split(".")
+        node = tree
+        for section in sections:
+            node = node.setdefault(section, {})
+        node[leaf] = value
+    return tree
+
+
+def lm_config(settings: dict, world: dict, out: Path) -> LMRunConfig:
+    config = from_dict(LMRunConfig, _nested(settings, world, True))
+    config.train.out = str(out)
+    return config
+
+
+def rl_config(settings: dict, world: dict, out: Path) -> RLRunConfig:
+    config = from_dict(RLRunConfig, _nested(settings, world, True))
+    config.rl.out = str(out)
+    return config
+
+
+def _mixture(settings: dict, world: dict):
+    from interplay.config import DataConfig
+
+    data = {**world, **{k: v for k, v in settings.items() if k in DATA_KEYS}}
+    return from_dict(DataConfig, data).spec()
+
+
+def _eval_settings(settings: dict, seed: int):
+    from interplay.evaluate import EvalSettings
+
+    known = set(EvalSettings.__dataclass_fields__)
+    values = {k: v for k, v in settings.items() if k in known}
+    values.setdefault("seed", seed)
+    return EvalSettings(**values)
+
+
+def _check_keys(settings: dict, allowed: set[str], kind: str) -> None:
+    unknown = set(settings) - allowed
+    if unknown:
+        raise UserError(f"{kind} stage: unknown setting '{sorted(unknown)[0]}' (known: {', '.join(sorted(allowed))})")
+
+
+def run_stage(kind: str, settings: dict, world: dict, inputs: dict[str, dict], directory: Path, seed: int | None) -> dict:
+    """Do the work of one stage instance in `directory`; returns its outputs."""
+    directory.mkdir(parents=True, exist_ok=True)
+    seed = 0 if seed is None else seed
+    if kind == "generate":
+        from interplay.jsonl import write_jsonl
+        from interplay.world.mixture import generate
+
+        _check_keys(settings, set(DATA_KEYS) | {"n_per_op", "seed"}, kind)
+        spec = _mixture(settings, world)
+        n_per_op = int(settings.get("n_per_op", 50))
+        problem_seed = int(settings.get("seed", 999_983))  # apart from every training stream's seed
+        records = [r for op in spec.all_ops() for r in generate(spec.single_op(op), problem_seed + op, n_per_op)]
+        write_jsonl(directory / "problems.jsonl", records)
+        return {"problems": str(directory / "problems.jsonl"), "n": len(records)}
+    if kind in ("pretrain", "midtrain"):
+        from interplay.train.lm import train_lm
+
+        settings = {"train.seed": seed, **settings}
+        final = train_lm(lm_config(settings, world, directory / "train"), init=inputs.get("init", {}).get("model"))
+        return {"model": str(final), "metrics": str(directory / "train" / "metrics.jsonl")}
+    if kind == "rl":
+        from interplay.train.grpo import train_rl
+
+        settings = {"rl.seed": seed, **settings}
+        final = train_rl(rl_config(settings, world, directory / "train"), inputs["init"]["model"])
+        return {"model": str(final), "metrics": str(directory / "train" / "metrics.jsonl")}
+    if kind == "probe":
+        from interplay.competence import probe, regimes
+
+        _check_keys(settings, set(DATA_KEYS) | {"problems_per_op", "samples", "temperature", "max_new_tokens",
+                                                "batch_rows", "seed"}, kind)
+        eval_settings = _eval_settings({k: v for k, v in settings.items() if k != "seed"}, 0)
+        report = probe(inputs["model"]["model"], _mixture(settings, world), int(settings.get("problems_per_op", 16)),
+                       eval_settings, directory, int(settings.get("seed", 12345)))
+        return {"competence": str(directory / "competence.json"), **regimes(report)}
+    if kind == "eval":
+        from interplay.evaluate import run_eval
+
+        _check_keys(settings, set(_eval_settings({}, 0).__dict__) | {"limit"}, kind)
+        limit = settings.get("limit")
+        run_eval(inputs["model"]["model"], inputs["data"]["problems"], directory,
+                 _eval_settings({k: v for k, v in settings.items() if k != "limit"}, seed), limit)
+        return {"results": str(directory / "results.json"), "samples": str(directory / "samples.jsonl"),
+                "model": inputs["model"]["model"]}
+    raise UserError(f"unknown stage kind '{kind}'")
+
+
+def _model_config(settings: dict, world: dict):
+    from interplay.lm.model import ModelConfig
+    from interplay.lm.tokenizer import build_tokenizer
+
+    config = lm_config(settings, world, Path("."))
+    vocab = build_tokenizer(max_number=config.data.max_number()).get_vocab_size()
+    return ModelConfig.preset(config.model.preset, vocab, **config.model.overrides())
+
+
+def estimate(kind: str, settings: dict, world: dict, model_config, problems: int) -> tuple[float, float]:
+    """(FLOPs, CPU seconds on the reference machine), roughly, before anything has run."""
+    from interplay.train.compute import forward_flops, sampling_flops, training_flops
+
+    if kind == "generate" or model_config is None:
+        return 0.0, problems / 3000  # generation runs at thousands of problems per second
+    usage = min(1.0, model_config.hidden_size / 128)
+    train_rate, sample_rate = TRAIN_FLOPS_PER_S * usage, SAMPLE_FLOPS_PER_S * usage
+    if kind in ("pretrain", "midtrain"):
+        config = lm_config(settings, world, Path("."))
+        tokens = config.train.tokens
+        head = tokens * (_LOSS_SHARE if config.train.loss_on == "solution" else 1.0)
+        flops = training_flops(model_config, tokens, int(head), config.train.seq_len)
+        return flops, flops / train_rate
+    if kind == "rl":
+        rl = rl_config(settings, world, Path(".")).rl
+        rollouts = rl.steps * rl.prompts_per_step * rl.group_size
+        response = rl.max_new_tokens / 3
+        context = _PROMPT_TOKENS + response / 2
+        sample = sampling_flops(model_config, int(rollouts * response), context)
+        passes = 3 * rl.ppo_epochs + (rl.kl_loss_coef > 0)
+        train = passes * forward_flops(model_config, int(rollouts * (_PROMPT_TOKENS + response)), int(rollouts * response), context)
+        if rl.max_flops:
+            scale = min(1.0, rl.max_flops / (sample + train))
+            sample, train = sample * scale, train * scale
+        return sample + train, sample / sample_rate + train / train_rate
+    samples = int(settings.get("samples", 64))
+    response = int(settings.get("max_new_tokens", 512)) / 4
+    flops = sampling_flops(model_config, int(problems * samples * response), _PROMPT_TOKENS + response / 2)
+    return flops, flops / sample_rate
+
+
+def model_config_for(kind: str, settings: dict, world: dict, input_config):
+    """The architecture a stage trains or samples from (pretrain decides it; the rest inherit it)."""
+    return _model_config(settings, world) if kind == "pretrain" else input_config

@@ -1,0 +1,131 @@
+"""`interplay report RUN_DIR`: report.md and a self-contained report.html (figures embedded).
+
+    interplay report runs/f1_edge_of_competence-cpu
+
+One list of blocks (headings, paragraphs, tables, figures) is rendered twice, as Markdown next
+to its PNG files and as a single HTML file with the PNGs inlined, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+
+from interplay.jsonl import atomic_write_text
+from interplay.report.findings import RULE, SECTIONS, Section
+from interplay.report.rundata import RunData
+
+
+def _blocks(run: RunData, section: Section, calibration: Path | None) -> list[tuple]:
+    plan = run.plan
+    blocks: list[tuple] = [
+        ("h1", f"{plan['recipe']} at scale {plan['scale']}"),
+        ("p", plan.get("description", "")),
+        ("p", f"Verdict: **{section.verdict()}**. Seeds: {', '.join(map(str, plan['seeds']))}. "
+              f"Stages finished: {len(run.records)} of {len(run.instances)}; compute time {run.seconds() / 60:.1f} min."),
+        ("h2", section.title),
+        ("p", f"The paper: {section.paper}"),
+        ("table", section.header, section.rows),
+        ("p", "Claims (difference, 95% interval over problems and seeds):"),
+        ("table", ["claim", "main", "estimate", "outcome"],
+         [[c.claim, "yes" if c.main else "no", c.estimate.text() if c.estimate else "n/a", c.label()] for c in section.checks]),
+        ("p", f"Rule: {RULE}"),
+    ]
+    blocks += [("img", figure) for figure in section.figures if figure]
+    blocks += [("p", note) for note in section.notes]
+    blocks += [("p", f"Note: stage {key}: {note}.") for key, record in run.records.items() for note in record.get("notes", [])]
+    competence = run.competence
+    if competence or calibration:
+        blocks.append(("h2", "Calibration: the base model"))
+        if competence:
+            k = competence["samples"]
+            blocks.append(("p", f"Probe: {len(competence['ops'])} ops, {k} samples per problem; labels by the thresholds in competence.py "
+                                f"(ID: pass@1 >= {competence['thresholds']['in_distribution_pass1']}, edge: pass@{k} >= "
+                                f"{competence['thresholds']['edge_passk']}, else hard)."))
+            blocks.append(("table", ["op", "pass@1", f"pass@{k}", "label"],
+                           [[op, f"{row['pass_at_1']:.3f}", f"{row[f'pass_at_{k}']:.3f}", row["label"]]
+                            for op, row in competence["ops"].items()]))
+        if calibration:
+            blocks.append(("img", calibration))
+    blocks.append(("h2", "Stages"))
+    blocks.append(("table", ["stage", "kind", "seconds", "settings"],
+                   [[key, r["kind"], f"{r.get('seconds', 0):.0f}", _settings_text(r["settings"])]
+                    for key, r in run.records.items()]))
+    return blocks
+
+
+def _settings_text(settings: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in settings.items()) or "-"
+
+
+def _markdown(blocks: list[tuple], directory: Path) -> str:
+    lines = []
+    for block in blocks:
+        kind = block[0]
+        if kind == "h1":
+            lines += [f"# {block[1]}", ""]
+        elif kind == "h2":
+            lines += [f"## {block[1]}", ""]
+        elif kind == "p" and block[1]:
+            lines += [block[1], ""]
+        elif kind == "table" and block[1]:
+            lines.append("| " + " | ".join(map(str, block[1])) + " |")
+            lines.append("|" + "---|" * len(block[1]))
+            lines += ["| " + " | ".join(str(cell).replace("|", "/") for cell in row) + " |" for row in block[2]]
+            lines.append("")
+        elif kind == "img":
+            lines += [f"![{block[1].stem}]({block[1].relative_to(directory)})", ""]
+    return "\n".join(lines)
+
+
+def _inline(text: str) -> str:
+    parts = html.escape(text).split("**")
+    return "".join(f"<b>{p}</b>" if i % 2 else p for i, p in enumerate(parts))
+
+
+def _html(blocks: list[tuple], title: str) -> str:
+    body = []
+    for block in blocks:
+        kind = block[0]
+        if kind in ("h1", "h2"):
+            body.append(f"<{kind}>{html.escape(block[1])}</{kind}>")
+        elif kind == "p" and block[1]:
+            body.append(f"<p>{_inline(block[1])}</p>")
+        elif kind == "table" and block[1]:
+            head = "".join(f"<th>{html.escape(str(c))}</th>" for c in block[1])
+            rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in block[2])
+            body.append(f"<table><tr>{head}</tr>{rows}</table>")
+        elif kind == "img":
+            data = base64.b64encode(block[1].read_bytes()).decode()
+            body.append(f'<img alt="{html.escape(block[1].stem)}" src="data:image/png;base64,{data}">')
+    style = ("body{font-family:system-ui,sans-serif;max-width:70em;margin:2em auto;padding:0 1em;color:#222}"
+             "table{border-collapse:collapse;margin:1em 0;font-size:.85em}td,th{border:1px solid #ccc;padding:.25em .5em}"
+             "th{background:#f3f3f3}img{max-width:100%}")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n")
+
+
+def write_report(run_dir: str | Path) -> tuple[Path, Path]:
+    from interplay.report.figures import calibration
+
+    run = RunData(run_dir)
+    directory = run.out / "report"
+    directory.mkdir(parents=True, exist_ok=True)
+    section = SECTIONS[run.finding](run, directory)
+    blocks = _blocks(run, section, calibration(run, directory / "calibration.png"))
+    markdown, page = directory / "report.md", directory / "report.html"
+    atomic_write_text(markdown, _markdown(blocks, directory))
+    atomic_write_text(page, _html(blocks, f"{run.plan['recipe']} ({run.plan['scale']})"))
+    atomic_write_text(directory / "verdict.json", json.dumps(
+        {"finding": run.finding, "verdict": section.verdict(),
+         "checks": [{"claim": c.claim, "main": c.main, "outcome": c.label(),
+                     "estimate": c.estimate.to_dict() if c.estimate else None} for c in section.checks]}, indent=1) + "\n")
+    return markdown, page
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("report", help="write report.md and report.html for a run directory")
+    parser.add_argument("run_dir", help="a directory written by `interplay run`")
+    parser.set_defaults(handler=lambda args: print("\n".join(map(str, write_report(args.run_dir)))))

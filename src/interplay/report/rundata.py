@@ -1,0 +1,82 @@
+"""Read a finished (or partly finished) run directory: its plan, stage records, evals and probe."""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+
+from interplay.errors import UserError
+from interplay.report.analysis import EvalTable
+
+
+class RunData:
+    def __init__(self, out: str | Path):
+        self.out = Path(out)
+        plan_path = self.out / "plan.json"
+        if not plan_path.exists():
+            raise UserError(f"{self.out}: not a run directory (no plan.json; run `interplay run` first)")
+        self.plan = json.loads(plan_path.read_text())
+        self.instances = {i["key"]: i for i in self.plan["instances"]}
+        self.records = {}
+        for key, instance in self.instances.items():
+            if instance["record"] and Path(instance["record"]).exists():
+                self.records[key] = json.loads(Path(instance["record"]).read_text())
+
+    @property
+    def finding(self) -> str:
+        return self.plan["finding"]
+
+    def keys(self, stage: str, **axes) -> list[str]:
+        """Finished instances of `stage` whose axes include `axes`, by seed."""
+        found = [k for k, i in self.instances.items() if i["stage"] == stage and k in self.records
+                 and all(i["axes"].get(a) == str(v) for a, v in axes.items())]
+        return sorted(found, key=lambda k: int(self.instances[k]["axes"].get("seed", 0)))
+
+    def axis_values(self, stage: str, axis: str) -> list[str]:
+        """The values `axis` takes among the instances of `stage`, in recipe order."""
+        values = []
+        for instance in self.plan["instances"]:
+            value = instance["axes"].get(axis)
+            if instance["stage"] == stage and value is not None and value not in values:
+                values.append(value)
+        return values
+
+    def evals(self, model_stage: str, **axes) -> list[EvalTable]:
+        """The evaluations of the models of `model_stage` matching `axes`, one per seed."""
+        models = set(self.keys(model_stage, **axes))
+        tables = []
+        for key, instance in self.instances.items():
+            if instance["kind"] == "eval" and instance["inputs"].get("model") in models and key in self.records:
+                tables.append((int(instance["axes"].get("seed", 0)), self._table(self.records[key]["outputs"]["samples"])))
+        return [table for _, table in sorted(tables, key=lambda item: item[0])]
+
+    def _table(self, path: str) -> EvalTable:
+        cache = self.__dict__.setdefault("_tables", {})
+        if path not in cache:
+            cache[path] = EvalTable.load(path)
+        return cache[path]
+
+    @cached_property
+    def competence(self) -> dict | None:
+        """The first probe's competence.json (the base model's ID / edge / hard labels by op)."""
+        for key, record in self.records.items():
+            if record["kind"] == "probe":
+                return json.loads(Path(record["outputs"]["competence"]).read_text())
+        return None
+
+    def regime_ops(self) -> dict[str, list[int]]:
+        labels = {"in-distribution": "id", "edge": "edge", "hard": "hard"}
+        regimes: dict[str, list[int]] = {"id": [], "edge": [], "hard": []}
+        for op, row in (self.competence or {"ops": {}})["ops"].items():
+            regimes[labels[row["label"]]].append(int(op))
+        return regimes
+
+    def metrics(self, key: str) -> list[dict]:
+        path = self.records.get(key, {}).get("outputs", {}).get("metrics")
+        if not path or not Path(path).exists():
+            return []
+        return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+
+    def seconds(self) -> float:
+        return sum(r.get("seconds", 0.0) for r in self.records.values())
