@@ -19,17 +19,11 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 venv: $(VENV)/.installed
 
-# What exists so far: a test set and its statistics, a short pre-training run of the tiny preset
-# (its last metrics line shows the held-out loss), and a strict pass@k evaluation of the result.
-# RL and the report extend this target when they land.
+# The whole pipeline on 2 cores in about 4 minutes: generate -> pre-train -> GRPO -> eval -> report
+# (recipes/demo.toml). The report lands in $(DEMO_DIR)/report/report.md and report.html.
 demo: venv
-	$(BIN)/interplay generate --ops 2-3 --contexts zoo --n 50 --seed 1000 --format compact --order topological \
-		--n-locations 3 --n-items 4 --distractors 0-1 --modulus 23 --out $(DEMO_DIR)/test.jsonl
-	$(BIN)/interplay stats $(DEMO_DIR)/test.jsonl
-	$(BIN)/interplay pretrain --config configs/pretrain_tiny.toml --set train.out=$(DEMO_DIR)/pretrain
-	tail -n 1 $(DEMO_DIR)/pretrain/metrics.jsonl
-	$(BIN)/interplay eval --model $(DEMO_DIR)/pretrain/final --data $(DEMO_DIR)/test.jsonl --samples 16 \
-		--max-new-tokens 128 --out $(DEMO_DIR)/eval
+	$(BIN)/interplay run recipes/demo.toml --scale cpu --out $(DEMO_DIR)
+	cat $(DEMO_DIR)/report/report.md
 
 test: venv
 	$(BIN)/python -m pytest

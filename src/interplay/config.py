@@ -234,6 +234,7 @@ class RLSection:
     lr_warmup_steps: int = 0
     weight_decay: float = 0.0
     grad_clip: float = 1.0
+    dtype: str = "auto"  # auto | bf16 | fp32: autocast of the update passes (sampling stays fp32)
     curriculum: bool = False  # adaptive: sample ops where the running pass rate is neither 0 nor 1
     val_every: int = 10
     val_problems_per_op: int = 8
@@ -249,6 +250,8 @@ class RLSection:
         from interplay.verify.rewards import get_reward
 
         get_reward(self.reward)
+        if self.dtype not in ("auto", "bf16", "fp32"):
+            raise UserError(f"rl.dtype must be auto, bf16 or fp32, got '{self.dtype}'")
         if self.loss_agg_mode not in LOSS_AGG_MODES:
             raise UserError(f"rl.loss_agg_mode must be one of {', '.join(LOSS_AGG_MODES)}")
         if self.kl_loss_type not in KL_ESTIMATORS:

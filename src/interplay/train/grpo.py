@@ -30,7 +30,7 @@ from interplay.train.checkpoint import finish_run, latest_checkpoint, load_check
 from interplay.train.compute import forward_flops, sampling_flops
 from interplay.train.curriculum import Curriculum
 from interplay.train.grpo_loss import aggregate, group_advantages, kl_penalty, policy_loss, zero_variance_groups
-from interplay.train.lm import HELD_OUT_SEED_OFFSET
+from interplay.train.lm import HELD_OUT_SEED_OFFSET, autocast_context
 from interplay.train.metrics import append_metrics, truncate_metrics
 from interplay.verify.compare import gold_from_record, verify
 from interplay.verify.rewards import get_reward
@@ -208,7 +208,7 @@ def _update(trained, model, reference, optimizer, prompt_ids, completions, advan
     sequences, targets, mask, starts, token_advantages = (t.to(device) for t in (sequences, targets, mask, starts, token_advantages))
     chunks = [slice(i, i + rl.micro_batch_rows) for i in range(0, len(rows), rl.micro_batch_rows)]
     total_rows, total_tokens = len(rows), int(mask.sum())
-    with torch.no_grad():
+    with torch.no_grad(), autocast_context(rl.dtype, device):
         old = ([response_logprobs(model, sequences[c], starts[c], targets[c], rl.temperature)[0] for c in chunks]
                if rl.ppo_epochs > 1 else None)
         ref = ([response_logprobs(reference, sequences[c], starts[c], targets[c], rl.temperature)[0] for c in chunks]
@@ -216,7 +216,8 @@ def _update(trained, model, reference, optimizer, prompt_ids, completions, advan
     stats = {"kl": 0.0, "entropy": 0.0, "clip_fraction": 0.0, "loss": 0.0}
     for epoch in range(rl.ppo_epochs):
         for n, c in enumerate(chunks):
-            logp, entropy = response_logprobs(trained, sequences[c], starts[c], targets[c], rl.temperature)
+            with autocast_context(rl.dtype, device):
+                logp, entropy = response_logprobs(trained, sequences[c], starts[c], targets[c], rl.temperature)
             old_logp = old[n] if old is not None else logp.detach()
             loss, clip = policy_loss(logp, old_logp, token_advantages[c], mask[c], rl.clip_ratio_low, rl.clip_ratio_high,
                                      rl.loss_agg_mode, total_rows, total_tokens)

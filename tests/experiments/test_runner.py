@@ -1,0 +1,117 @@
+"""`interplay run` end to end: every shipped recipe at the tiny scale through the real CLI, the
+stage cache (shared bases, a second run that does nothing), failures that keep finished stages."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+RECIPES = Path(__file__).resolve().parents[2] / "recipes"
+FINDINGS = {"demo": "demo", "f1_edge_of_competence": "f1", "f2_context_exposure": "f2", "f3_midtrain_vs_rl": "f3",
+            "f4_process_rewards": "f4"}
+
+
+def interplay(*args):
+    return subprocess.run([sys.executable, "-m", "interplay.cli", *map(str, args)], capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Every recipe at tiny scale, findings 1, 3 and 4 in one cache so they share their base."""
+    root = tmp_path_factory.mktemp("runs")
+    logs = {}
+    for name in FINDINGS:
+        result = interplay("run", RECIPES / f"{name}.toml", "--scale", "tiny", "--out", root / name,
+                           "--cache", root / "cache")
+        assert result.returncode == 0, result.stderr[-3000:]
+        logs[name] = result.stderr
+    return root, logs
+
+
+@pytest.mark.parametrize("name", FINDINGS)
+def test_every_recipe_runs_to_a_report(runs, name):
+    root, _ = runs
+    report = root / name / "report"
+    verdict = json.loads((report / "verdict.json").read_text())
+    assert verdict["finding"] == FINDINGS[name]
+    assert verdict["verdict"] in ("reproduced", "not reproduced", "inconclusive") and verdict["checks"]
+    markdown = (report / "report.md").read_text()
+    assert "Verdict:" in markdown and "Rule:" in markdown and "| claim |" in markdown
+    page = (report / "report.html").read_text()
+    assert page.count("data:image/png;base64,") >= 1 and "<img src=\"report" not in page  # figures inlined
+    plan = json.loads((root / name / "plan.json").read_text())
+    assert all(instance["record"] for instance in plan["instances"])  # every stage finished
+
+
+def test_findings_that_share_a_base_train_it_once(runs):
+    _, logs = runs
+    assert "base: running" in logs["f1_edge_of_competence"]
+    assert "base: cached" in logs["f3_midtrain_vs_rl"] and "base: cached" in logs["f4_process_rewards"]
+    assert "probe: cached" in logs["f4_process_rewards"]
+
+
+def test_a_second_run_does_nothing_new(runs):
+    root, _ = runs
+    result = interplay("run", RECIPES / "f1_edge_of_competence.toml", "--scale", "tiny", "--out", root / "f1_edge_of_competence",
+                       "--cache", root / "cache")
+    assert result.returncode == 0, result.stderr[-2000:]
+    stages = [line for line in result.stderr.splitlines() if line.startswith("[")]
+    assert stages and all(line.endswith(": cached") for line in stages)
+    plan = interplay("run", RECIPES / "f1_edge_of_competence.toml", "--scale", "tiny", "--out", root / "f1_edge_of_competence",
+                     "--cache", root / "cache", "--dry-run")
+    assert plan.returncode == 0 and "to run" not in plan.stdout and "cached" in plan.stdout and "FLOPs" in plan.stdout
+
+
+def test_a_changed_setting_reruns_only_what_depends_on_it(runs, tmp_path):
+    root, _ = runs
+    recipe = tmp_path / "f4.toml"
+    text = (RECIPES / "f4_process_rewards.toml").read_text().replace('include = ["_base.toml"]',
+                                                                      f'include = ["{RECIPES / "_base.toml"}"]')
+    recipe.write_text(text.replace('"rl.lr" = "{rl_lr}"', '"rl.lr" = 1e-4'))
+    result = interplay("run", recipe, "--scale", "tiny", "--out", tmp_path / "out", "--cache", root / "cache", "--dry-run")
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()[2:] if line.strip()}
+    assert lines["base"].endswith("cached") and lines["probe"].endswith("cached") and lines["test"].endswith("cached")
+    assert lines["rl[reward=strict,seed=0]"].endswith("to run")
+
+
+def test_a_broken_recipe_fails_with_one_line(tmp_path):
+    recipe = tmp_path / "broken.toml"
+    recipe.write_text('[recipe]\nfinding = "f1"\n[scale.tiny]\n[stage.rl]\nkind = "rl"\ninit = "base"\n')
+    result = interplay("run", recipe, "--scale", "tiny", "--out", tmp_path / "out")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"interplay run: error: {recipe}: stage 'rl': init 'base' is not a stage"]
+
+
+def test_a_failing_stage_stops_the_run_and_keeps_finished_stages(tmp_path):
+    recipe = tmp_path / "fails.toml"
+    recipe.write_text("""
+[recipe]
+finding = "demo"
+[scale.tiny]
+[world]
+format = "compact"
+modulus = 23
+n_locations = 1
+n_items = 3
+distractors = "0"
+[stage.test]
+kind = "generate"
+set = { ops = "2", n_per_op = 3 }
+[stage.base]
+kind = "pretrain"
+set = { "model.preset" = "tiny", "data.ops" = "2", "train.tokens" = 3000, "train.seq_len" = 64, "train.batch_size" = 4 }
+[stage.eval]
+kind = "eval"
+models = ["base"]
+data = "test"
+set = { samples = 0 }
+""")
+    result = interplay("run", recipe, "--scale", "tiny", "--out", tmp_path / "out")
+    assert result.returncode == 2
+    error = [line for line in result.stderr.splitlines() if "error" in line]
+    assert len(error) == 1 and "stage eval[model=base] failed: --samples must be at least 1" in error[0]
+    assert len(list((tmp_path / "out" / "stages").glob("*/stage.json"))) == 2  # test set and base kept
+    again = interplay("run", recipe, "--scale", "tiny", "--out", tmp_path / "out")
+    assert "test: cached" in again.stderr and "base: cached" in again.stderr
