@@ -146,3 +146,11 @@ def test_every_shipped_recipe_expands_at_every_scale(path, scale):
     instances = r.expand(scale)
     assert instances and any(i.kind == "eval" for i in instances)
     assert r.world_for(scale)["format"] == ("paper" if scale == "paper" else "compact")
+
+
+def test_scale_values_can_be_changed_from_the_command_line(tmp_path):
+    r = recipe(tmp_path, '[stage.a]\nkind = "pretrain"\nset = { "train.tokens" = "{tokens}", "data.ops" = "{ops}" }\n')
+    r.override_scale("tiny", ["tokens=2_000", "ops=4-5"])
+    assert r.expand("tiny")[0].settings == {"train.tokens": 2000, "data.ops": "4-5"}
+    with pytest.raises(UserError, match="has no value 'token'"):
+        r.override_scale("tiny", ["token=1"])

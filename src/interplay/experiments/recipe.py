@@ -90,9 +90,10 @@ class Recipe:
     def load(cls, path: str | Path) -> "Recipe":
         path = Path(path)
         data = _read_toml(path)
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")  # kept with the run, includes appended
         for include in reversed(data.get("recipe", {}).get("include", [])):
             data = _merge(_read_toml(path.parent / include), data)
+            text += f"\n# ---- included from {include} ----\n" + (path.parent / include).read_text(encoding="utf-8")
         head = data.get("recipe", {})
         recipe = cls(
             name=head.get("name", path.stem), finding=head.get("finding", ""), description=head.get("description", ""),
@@ -166,6 +167,20 @@ class Recipe:
         if scale not in self.scales:
             raise UserError(f"{self.path or self.name}: no [scale.{scale}] table (has: {', '.join(self.scales) or 'none'})")
         return self.scales[scale]
+
+    def override_scale(self, scale: str, assignments: list[str]) -> None:
+        """Apply "NAME=VALUE" changes (VALUE read as TOML where it parses, else as text) to one scale's values."""
+        values = self._scale(scale)
+        for assignment in assignments:
+            name, sep, text = assignment.partition("=")
+            if not sep or not name.strip():
+                raise UserError(f"--set expects NAME=VALUE, got '{assignment}'")
+            if name.strip() not in values:
+                raise UserError(f"--set: [scale.{scale}] has no value '{name.strip()}' (has: {', '.join(sorted(values))})")
+            try:
+                values[name.strip()] = tomllib.loads(f"v = {text.strip()}")["v"]
+            except tomllib.TOMLDecodeError:
+                values[name.strip()] = text.strip()
 
     def world_for(self, scale: str) -> dict:
         return {**self.world, **self._scale(scale).get("world", {})}

@@ -36,8 +36,9 @@ STAGE_FILE = "stage.json"
 PLAN_FILE = "plan.json"
 
 
-def _rank() -> tuple[int, int]:
-    return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+def _rank() -> int:
+    """This process's rank under torchrun; 0 otherwise."""
+    return int(os.environ.get("RANK", "0"))
 
 
 def stage_hash(instance: Instance, settings: dict, world: dict, input_hashes: dict) -> str:
@@ -87,11 +88,13 @@ class Run:
         return settings, stage_hash(instance, settings, self.world, inputs), notes
 
     def directory(self, instance: Instance, digest: str) -> Path:
-        return self.cache / f"{instance.slug}-{digest[:10]}"
+        """Where the instance lives: an existing directory with its hash (another recipe's identical stage) or a new one."""
+        existing = sorted(self.cache.glob(f"*-{digest[:10]}"))
+        return existing[0] if existing else self.cache / f"{instance.slug}-{digest[:10]}"
 
     # -- execution -----------------------------------------------------------------------------
     def execute(self) -> None:
-        rank, world_size = _rank()
+        rank = _rank()
         if rank == 0:
             self.out.mkdir(parents=True, exist_ok=True)
             atomic_write_text(self.out / "recipe.toml", self.recipe.text)
@@ -115,9 +118,7 @@ class Run:
             started = time.perf_counter()
             try:
                 outputs = self._run_one(instance, settings, directory)
-            except UserError as error:
-                self._fail(instance, directory, error)
-            except Exception as error:  # a bug or a resource problem: one line here, the traceback in error.txt
+            except Exception as error:  # a user error, a bug or a resource problem: one line, traceback in error.txt
                 self._fail(instance, directory, error)
             record = {"key": instance.key, "stage": instance.stage, "kind": instance.kind, "axes": dict(instance.axes),
                       "settings": settings, "inputs": instance.inputs, "hash": digest, "outputs": outputs, "notes": notes,
@@ -162,7 +163,7 @@ class Run:
         problems: dict[str, int] = {}
         lines = [f"recipe {self.recipe.name} (finding {self.recipe.finding}) at scale {self.scale}, seeds {self.seeds}",
                  f"{'stage':<44} {'kind':<9} {'FLOPs':>9} {'CPU time':>9}  state"]
-        total_flops = total_seconds = 0.0
+        total_flops = total_seconds = remaining = 0.0
         for instance in self.instances:
             input_config = next((configs.get(k) for k in instance.inputs.values() if configs.get(k) is not None), None)
             config = model_config_for(instance.kind, instance.settings, self.world, input_config)
@@ -170,10 +171,12 @@ class Run:
             count = _problem_count(instance, problems)
             problems[instance.key] = count
             flops, seconds = (0.0, 0.0) if instance.skip else estimate(instance.kind, instance.settings, self.world, config, count)
+            state = self._state(instance)
             total_flops += flops
             total_seconds += seconds
-            lines.append(f"{instance.key:<44} {instance.kind:<9} {flops:9.2e} {_duration(seconds):>9}  {self._state(instance)}")
-        lines.append(f"{'total':<44} {'':<9} {total_flops:9.2e} {_duration(total_seconds):>9}")
+            remaining += seconds if state.startswith("to run") else 0.0
+            lines.append(f"{instance.key:<44} {instance.kind:<9} {flops:9.2e} {_duration(seconds):>9}  {state}")
+        lines.append(f"{'total':<44} {'':<9} {total_flops:9.2e} {_duration(total_seconds):>9}  ({_duration(remaining)} to run)")
         lines.append("CPU time: rough, at rates measured on 2 cores (see experiments/stages.py)")
         return "\n".join(lines)
 
@@ -225,7 +228,7 @@ def _duration(seconds: float) -> str:
 
 
 def _say(message: str) -> None:
-    if _rank()[0] == 0:
+    if _rank() == 0:
         print(message, file=sys.stderr, flush=True)
 
 
@@ -237,6 +240,8 @@ def add_parser(commands) -> None:
     parser.add_argument("--out", default=None, help="run directory (default: runs/<recipe>-<scale>)")
     parser.add_argument("--cache", default=None,
                         help="where stages live (default: OUT/stages); runs that share it share equal stages, e.g. a base")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="change a value of the scale table, e.g. --set rl_steps=90 (repeatable; stages that use it rerun)")
     parser.add_argument("--dry-run", action="store_true", help="print the plan with estimated FLOPs and CPU time")
     parser.set_defaults(handler=_run)
 
@@ -255,6 +260,7 @@ def parse_seeds(text: str | None) -> list[int] | None:
 
 def _run(args) -> None:
     recipe = Recipe.load(args.recipe)
+    recipe.override_scale(args.scale, args.set)
     out = args.out or f"runs/{recipe.name}-{args.scale}"
     run = Run(recipe, args.scale, parse_seeds(args.seeds), out, args.cache)
     if args.dry_run:

@@ -26,9 +26,9 @@ DATA_KEYS = ("ops", "contexts", "format", "order", "n_locations", "n_items", "di
              "lexicons")
 
 
-def _nested(flat: dict, world: dict, data_table: bool) -> dict:
+def _nested(flat: dict, world: dict) -> dict:
     """{"train.tokens": 5, ...} + world -> {"train": {"tokens": 5}, "data": {...world...}}."""
-    tree: dict = {"data": dict(world)} if data_table else {}
+    tree: dict = {"data": dict(world)}
     for key, value in flat.items():
         *sections, leaf = key.split(".")
         node = tree
@@ -39,13 +39,13 @@ def _nested(flat: dict, world: dict, data_table: bool) -> dict:
 
 
 def lm_config(settings: dict, world: dict, out: Path) -> LMRunConfig:
-    config = from_dict(LMRunConfig, _nested(settings, world, True))
+    config = from_dict(LMRunConfig, _nested(settings, world))
     config.train.out = str(out)
     return config
 
 
 def rl_config(settings: dict, world: dict, out: Path) -> RLRunConfig:
-    config = from_dict(RLRunConfig, _nested(settings, world, True))
+    config = from_dict(RLRunConfig, _nested(settings, world))
     config.rl.out = str(out)
     return config
 

@@ -10,6 +10,7 @@ matplotlib.use("Agg")  # files only: no display on servers and CI
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from interplay.competence import op_ranges  # noqa: E402
 from interplay.report.analysis import arm_matrix, estimate  # noqa: E402
 from interplay.report.rundata import RunData  # noqa: E402
 from interplay.verify.passk import powers_of_two  # noqa: E402
@@ -50,7 +51,7 @@ def passk_curves(run: RunData, arms, regimes: dict, path: Path) -> Path:
                 continue
             ks = powers_of_two(int(min(t.samples.min() for t in tables)))
             _errorbar(axis, ks, [_point(run, stage, arm_axes, k, regimes[name]) for k in ks], label=label)
-        axis.set(xscale="log", xlabel="k", title=f"{name} ops {regimes[name] or '-'}", ylim=(-0.02, 1.02))
+        axis.set(xscale="log", xlabel="k", title=f"{name} ops {op_ranges(regimes[name]) or '-'}", ylim=(-0.02, 1.02))
         axis.set_xscale("log", base=2)
     axes[0].set_ylabel("strict pass@k")
     if axes[0].get_legend_handles_labels()[0]:
