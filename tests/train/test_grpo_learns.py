@@ -52,6 +52,6 @@ def test_grpo_at_the_edge_raises_strict_pass_rate(edge, seed):
         *sets("data.ops=3-4", *WORLD, f"data.seed={seed}", f"rl.seed={seed}", f"rl.out={out}", "rl.steps=40",
               "rl.prompts_per_step=64", "rl.group_size=8", "rl.max_new_tokens=64", "rl.lr=2e-4", "rl.reward=strict",
               "rl.filter_groups=true", "rl.kl_loss_coef=0", "rl.val_every=1000", "rl.val_problems_per_op=2",
-              "rl.val_samples=1", "rl.threads=2"))
+              "rl.val_samples=1", "rl.threads=2", "rl.dtype=fp32"))  # the premise was measured in fp32
     after = strict_pass1(out / "final", root / "test.jsonl", root / f"eval_rl{seed}")
     assert after >= base + 0.05, f"strict pass@1 on op 3: base {base:.3f}, after GRPO {after:.3f}"

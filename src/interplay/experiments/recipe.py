@@ -154,13 +154,10 @@ class Recipe:
         for role in _INPUT_ROLES[stage["kind"]]:
             target = stage[role]
             needs |= set(target) if isinstance(target, list) else {target}
-        texts = list(_strings(stage.get("set", {}))) + list(_strings(stage.get("variants", {})))
-        for text in texts:
-            for match in _REFERENCE.finditer(text):
-                if match[2]:
-                    if match[1] not in self.stages:
-                        raise UserError(f"{self.path or self.name}: stage '{name}' refers to unknown stage '{match[1]}'")
-                    needs.add(match[1])
+        for target in _referenced_stages(stage):
+            if target not in self.stages:
+                raise UserError(f"{self.path or self.name}: stage '{name}' refers to unknown stage '{target}'")
+            needs.add(target)
         return needs
 
     def _scale(self, scale: str) -> dict:
@@ -206,9 +203,7 @@ class Recipe:
         for role in single_roles:
             rows = [(joined, {**inputs, role: other.key}) for axes, inputs in rows for other in done[stage[role]]
                     if (joined := _join(axes, dict(other.axes))) is not None]
-        references = {m[1] for text in _strings(stage.get("set", {})) for m in _REFERENCE.finditer(text) if m[2]}
-        references |= {m[1] for text in _strings(stage.get("variants", {})) for m in _REFERENCE.finditer(text) if m[2]}
-        for target in sorted(references):
+        for target in sorted(_referenced_stages(stage)):
             rows = [(joined, inputs) for axes, inputs in rows for other in done[target]
                     if (joined := _join(axes, dict(other.axes))) is not None]
         variants = stage.get("variants") or {}
@@ -233,6 +228,12 @@ class Recipe:
                 seen.add(instance.key)
                 result.append(instance)
         return result
+
+
+def _referenced_stages(stage: dict) -> set[str]:
+    """Stages named by "{STAGE.FIELD}" in a stage's settings or variants."""
+    texts = list(_strings(stage.get("set", {}))) + list(_strings(stage.get("variants", {})))
+    return {m[1] for text in texts for m in _REFERENCE.finditer(text) if m[2]}
 
 
 def _read_toml(path: Path) -> dict:

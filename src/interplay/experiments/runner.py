@@ -105,12 +105,12 @@ class Run:
             record_path = directory / STAGE_FILE
             label = f"[{number}/{len(self.instances)}] {instance.key}"
             if record_path.exists():
-                self.records[instance.key] = json.loads(record_path.read_text())
+                self._finished(instance, json.loads(record_path.read_text()))
                 _say(f"{label}: cached")
                 continue
             runs_here = rank == 0 or instance.kind in TRAINING_KINDS
             if not runs_here:
-                self.records[instance.key] = _wait_for(record_path, directory)
+                self._finished(instance, _wait_for(record_path, directory))
                 continue
             _say(f"{label}: running in {directory}")
             for note in notes:
@@ -123,15 +123,20 @@ class Run:
             record = {"key": instance.key, "stage": instance.stage, "kind": instance.kind, "axes": dict(instance.axes),
                       "settings": settings, "inputs": instance.inputs, "hash": digest, "outputs": outputs, "notes": notes,
                       "seconds": round(time.perf_counter() - started, 1)}
-            self.records[instance.key] = record
             if rank == 0:
                 atomic_write_text(record_path, json.dumps(record, indent=1) + "\n")
-                self._write_plan()
+            self._finished(instance, record)
         if rank == 0:
             from interplay.report.document import write_report
 
             paths = write_report(self.out)
             _say(f"report: {paths[0]} and {paths[1]}")
+
+    def _finished(self, instance: Instance, record: dict) -> None:
+        """Remember a finished stage; the plan on disk follows, cached stages included, so a report sees them all."""
+        self.records[instance.key] = record
+        if _rank() == 0:
+            self._write_plan()
 
     def _run_one(self, instance: Instance, settings: dict, directory: Path) -> dict:
         inputs = {role: self.records[key]["outputs"] for role, key in instance.inputs.items()}
