@@ -76,3 +76,13 @@ def test_verdict_votes_main_claims_only():
     assert Section("s", "p", checks=[Check("a", "increase", holds), Check("b", "increase", fails)]).verdict() == "not reproduced"
     assert Section("s", "p", checks=[Check("a", "increase", holds), Check("b", "increase", unsure)]).verdict() == "inconclusive"
     assert Section("s", "p", checks=[Check("a", "increase", None)]).verdict() == "inconclusive"
+
+
+def test_two_arms_at_zero_are_no_evidence_against_an_increase():
+    zeros, tiny = np.zeros((1, 50)), np.zeros((1, 50))
+    tiny[0, 3] = 0.5  # one problem solved once: a real, if weak, measurement
+    floor, above = difference(zeros, zeros), difference(zeros, tiny)
+    assert floor.floor and not above.floor
+    assert Check("c", "increase", floor).outcome() is None and "both 0" in Check("c", "increase", floor).label()
+    assert Check("c", "increase", above).outcome() is False  # the interval ends at or below 0: it fails
+    assert Check("c", "no_gain", floor).outcome() is True  # "RL does not help here" is what a floor shows

@@ -77,12 +77,14 @@ class Estimate:
     high: float
     problems: int
     seeds: int
+    floor: bool = False  # a difference of two arms that are both 0 on every problem: no signal either way
 
     def text(self, digits: int = 3) -> str:
         return f"{self.value:.{digits}f} [{self.low:.{digits}f}, {self.high:.{digits}f}]"
 
     def to_dict(self) -> dict:
-        return {"value": self.value, "ci95": [self.low, self.high], "problems": self.problems, "seeds": self.seeds}
+        return {"value": self.value, "ci95": [self.low, self.high], "problems": self.problems, "seeds": self.seeds,
+                "floor": self.floor}
 
 
 def arm_matrix(tables: list[EvalTable], metric: str, k: int, ops=None, context: str | None = None) -> np.ndarray:
@@ -118,4 +120,4 @@ def difference(a: np.ndarray, b: np.ndarray, seed: int = 0) -> Estimate | None:
     draws = rng.integers(0, a.shape[1], size=(BOOTSTRAP_SAMPLES, a.shape[1]))
     means = _resampled_means(a, draws, rng) - _resampled_means(b, draws, rng)
     return Estimate(float(a.mean() - b.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5)),
-                    a.shape[1], min(a.shape[0], b.shape[0]))
+                    a.shape[1], min(a.shape[0], b.shape[0]), floor=not a.any() and not b.any())

@@ -3,8 +3,10 @@ intervals, and a verdict by a rule stated in the section.
 
 The rule, for every finding: a finding is checked through a few *main* claims, each a difference
 between two models on the same problems with a 95% bootstrap interval over problems and seeds.
-An "increase" holds when the whole interval is above 0 and fails when it is at or below 0; a "no gain"
-holds when the interval's upper end is below +0.05 and fails when its lower end is above +0.05.
+An "increase" holds when the whole interval is above 0 and fails when it is at or below 0, except at the
+floor: when both models score 0 on every problem the measurement has no power (the ops are out of reach
+of both), which says nothing about which is better, so the claim stays undecided. A "no gain" holds when
+the interval's upper end is below +0.05 and fails when its lower end is above +0.05.
 Verdict: *reproduced* if every main claim holds, *not reproduced* if any main claim fails,
 *inconclusive* otherwise (an interval too wide to decide). Secondary claims are reported, not voted.
 Stage names the sections read: base (pre-training), probe, mid (mid-training), rl, eval.
@@ -20,7 +22,8 @@ from interplay.report.rundata import RunData
 
 NO_GAIN_MARGIN = 0.05
 RULE = (f"Each claim is a difference on the same problems with a 95% bootstrap interval over problems and seeds. "
-        f"*increase* holds if the interval is above 0, fails if it is at or below 0; *no gain* holds if its upper end is "
+        f"*increase* holds if the interval is above 0, fails if it is at or below 0, and stays undecided if both models score 0 "
+        f"on every problem (the floor: no signal); *no gain* holds if its upper end is "
         f"below +{NO_GAIN_MARGIN}, fails if its lower end is above +{NO_GAIN_MARGIN}. Verdict: reproduced if every "
         f"main claim holds, not reproduced if any main claim fails, inconclusive otherwise.")
 
@@ -37,10 +40,12 @@ class Check:
         if e is None:
             return None
         if self.kind == "increase":
-            return True if e.low > 0 else False if e.high <= 0 else None
+            return None if e.floor else True if e.low > 0 else False if e.high <= 0 else None
         return True if e.high < NO_GAIN_MARGIN else False if e.low > NO_GAIN_MARGIN else None
 
     def label(self) -> str:
+        if self.kind == "increase" and self.estimate is not None and self.estimate.floor:
+            return "undecided (both 0)"
         return {True: "holds", False: "fails", None: "undecided"}[self.outcome()]
 
 
