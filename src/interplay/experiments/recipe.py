@@ -68,10 +68,7 @@ class Instance:
 
     def references(self) -> set[str]:
         """Stages whose outputs the settings refer to ("{probe.edge}" -> "probe")."""
-        found = set()
-        for value in _strings(self.settings):
-            found |= {m[1] for m in _REFERENCE.finditer(value) if m[2]}
-        return found
+        return _named_stages(_strings(self.settings))
 
 
 @dataclass
@@ -232,7 +229,10 @@ class Recipe:
 
 def _referenced_stages(stage: dict) -> set[str]:
     """Stages named by "{STAGE.FIELD}" in a stage's settings or variants."""
-    texts = list(_strings(stage.get("set", {}))) + list(_strings(stage.get("variants", {})))
+    return _named_stages([*_strings(stage.get("set", {})), *_strings(stage.get("variants", {}))])
+
+
+def _named_stages(texts) -> set[str]:
     return {m[1] for text in texts for m in _REFERENCE.finditer(text) if m[2]}
 
 
