@@ -77,7 +77,7 @@ def context_transfer(run: RunData, shares: list[str], ops: list[int], context, k
                   label=f"B share {share}, after RL", color=color)
         _errorbar(axis, ops, [_point(run, "base", {"share": share}, k, [op], context) for op in ops],
                   label=f"B share {share}, base", color=color, linestyle=":", alpha=0.6)
-    axis.set(xlabel="op", ylabel=f"strict pass@{k} on context B", ylim=(-0.02, 1.02))
+    axis.set(xlabel="op", ylabel=f"strict pass@{k} on context B", ylim=(-0.02, 1.02), xticks=ops)
     axis.legend(fontsize=7, ncol=2)
     return _save(figure, path)
 
