@@ -51,6 +51,7 @@ def test_paired_difference_sees_a_small_shift_that_unpaired_noise_would_hide():
     shifted = np.minimum(base + 0.03, 1)
     d = difference(shifted, base)
     assert 0.02 < d.value < 0.04 and d.low > 0
+    assert d.seeds == 1 and difference(np.repeat(shifted, 3, axis=0), base).seeds == 3  # a shared base vs 3 RL seeds
     same = difference(base, base)
     assert same.value == same.low == same.high == 0
     with pytest.raises(ValueError):

@@ -76,7 +76,7 @@ class Estimate:
     low: float
     high: float
     problems: int
-    seeds: int
+    seeds: int  # the most seeds behind either arm: a shared base is one model, its RL variants are several
     floor: bool = False  # a difference of two arms that are both 0 on every problem: no signal either way
 
     def text(self, digits: int = 3) -> str:
@@ -120,4 +120,4 @@ def difference(a: np.ndarray, b: np.ndarray, seed: int = 0) -> Estimate | None:
     draws = rng.integers(0, a.shape[1], size=(BOOTSTRAP_SAMPLES, a.shape[1]))
     means = _resampled_means(a, draws, rng) - _resampled_means(b, draws, rng)
     return Estimate(float(a.mean() - b.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5)),
-                    a.shape[1], min(a.shape[0], b.shape[0]), floor=not a.any() and not b.any())
+                    a.shape[1], max(a.shape[0], b.shape[0]), floor=not a.any() and not b.any())
