@@ -142,6 +142,7 @@ def estimate(kind: str, settings: dict, world: dict, model_config, problems: int
         return 0.0, problems / 3000  # generation runs at thousands of problems per second
     usage = min(1.0, model_config.hidden_size / 128)
     train_rate, sample_rate = TRAIN_FLOPS_PER_S * usage, SAMPLE_FLOPS_PER_S * usage
+    rl_sample_rate, rl_update_rate = RL_SAMPLE_FLOPS_PER_S * usage, RL_UPDATE_FLOPS_PER_S * usage
     if kind in ("pretrain", "midtrain"):
         config = lm_config(settings, world, Path("."))
         tokens = config.train.tokens
@@ -159,7 +160,7 @@ def estimate(kind: str, settings: dict, world: dict, model_config, problems: int
         if rl.max_flops:
             scale = min(1.0, rl.max_flops / (sample + train))
             sample, train = sample * scale, train * scale
-        return sample + train, (sample / RL_SAMPLE_FLOPS_PER_S + train / RL_UPDATE_FLOPS_PER_S) / usage
+        return sample + train, sample / rl_sample_rate + train / rl_update_rate
     samples = int(settings.get("samples", 64))
     response = int(settings.get("max_new_tokens", 512)) / 4
     flops = sampling_flops(model_config, int(problems * samples * response), _PROMPT_TOKENS + response / 2)
