@@ -3,16 +3,20 @@
     python benchmarks/train_throughput.py [--steps 6] [--presets cpu,small]
 
 Both sides train the same configuration on the same packed batches (compact format, mod 23, loss on
-solution and answer tokens), with AdamW, in fp32 and under bf16 autocast. Transformers gets the
+solution and answer tokens; stream-packed rows, since transformers' Qwen2 takes no block-diagonal mask
+in training), with AdamW, in fp32 and, where the CPU has native bf16, under bf16 autocast (without it
+bf16 is emulated at a fraction of a GFLOP/s: skipped, and said so). Transformers gets the
 loss mask as labels = -100, its standard way; our step runs the output projection only where the
-loss is. Model FLOPs utilisation is against the bf16 matmul peak measured on the spot. The last
+loss is. Model FLOPs utilisation is against the matmul peak of the dtype used, measured on the spot. The last
 line is `ratio=<ours / transformers at the cpu preset, best dtype of each>`.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import torch
 
@@ -20,12 +24,16 @@ from interplay.lm.model import ModelConfig, Transformer
 from interplay.lm.tokenizer import build_tokenizer
 from interplay.train.compute import training_flops
 from interplay.train.lm import masked_loss_sum
-from interplay.train.packing import SequencePacker
+from interplay.train.packing import make_packer
+from interplay.train.precision import bf16_supported
 from interplay.world.mixture import MixtureSpec
 
+sys.path.insert(0, str(Path(__file__).parent))
+from base_speedrun import cpu_description  # noqa: E402  (benchmarks/ is a folder of scripts, not a package)
 
-def bf16_peak_gflops(size: int = 2048, repeats: int = 10) -> float:
-    a, b = torch.randn(size, size, dtype=torch.bfloat16), torch.randn(size, size, dtype=torch.bfloat16)
+
+def peak_gflops(dtype: torch.dtype, size: int = 2048, repeats: int = 10) -> float:
+    a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
     for _ in range(3):
         a @ b
     start = time.perf_counter()
@@ -36,10 +44,10 @@ def bf16_peak_gflops(size: int = 2048, repeats: int = 10) -> float:
 
 def _time_steps(step, batches, steps: int) -> float:
     for batch in batches[:2]:  # warm-up
-        step(*batch)
+        step(batch)
     start = time.perf_counter()
     for batch in batches[2:2 + steps]:
-        step(*batch)
+        step(batch)
     return (time.perf_counter() - start) / steps
 
 
@@ -47,9 +55,9 @@ def ours(config: ModelConfig, dtype: torch.dtype | None):
     model = Transformer(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
 
-    def step(inputs, targets, mask):
+    def step(batch):
         with torch.autocast("cpu", dtype=dtype, enabled=dtype is not None):
-            loss = masked_loss_sum(model, inputs, targets, mask) / mask.sum()
+            loss = masked_loss_sum(model, batch) / batch.loss_mask.sum()
         loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
@@ -67,7 +75,8 @@ def theirs(config: ModelConfig, dtype: torch.dtype | None):
     model = transformers.Qwen2ForCausalLM(hf_config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
 
-    def step(inputs, targets, mask):
+    def step(batch):
+        inputs, targets, mask = batch.inputs, batch.targets, batch.loss_mask
         labels = torch.cat([inputs[:, :1], torch.where(mask, targets, -100)], dim=1)  # HF shifts labels itself
         with torch.autocast("cpu", dtype=dtype, enabled=dtype is not None):
             loss = model(input_ids=torch.cat([inputs, targets[:, -1:]], dim=1)[:, :-1], labels=labels[:, :-1]).loss
@@ -88,18 +97,24 @@ def main() -> None:
     torch.manual_seed(0)
     tokenizer = build_tokenizer(max_number=22)
     spec = MixtureSpec.parse(ops="2-6", format="compact", order="topological", modulus=23)
-    packer = SequencePacker(spec, 0, tokenizer, args.seq_len, loss_on="solution")
+    packer = make_packer("stream", spec, 0, tokenizer, args.seq_len, loss_on="solution")
     batches = [packer.batch(args.batch) for _ in range(args.steps + 2)]
     tokens = args.batch * args.seq_len
-    peak = bf16_peak_gflops()
-    print(f"bf16 matmul peak: {peak:.0f} GFLOP/s on {torch.get_num_threads()} threads; "
-          f"batch {args.batch} x {args.seq_len}, loss on {int(batches[0][2].sum())}/{tokens} tokens")
+    dtypes = [("fp32", None)]
+    if bf16_supported(torch.device("cpu")):
+        dtypes.append(("bf16", torch.bfloat16))
+    else:
+        print("bf16: skipped, this CPU has no native bf16 (no avx512_bf16 or amx_bf16)")
+    peaks = {name: peak_gflops(dtype or torch.float32) for name, dtype in dtypes}
+    print(f"on {cpu_description()}, {torch.get_num_threads()} threads: matmul peak "
+          + ", ".join(f"{name} {peak:.0f} GFLOP/s" for name, peak in peaks.items())
+          + f"; batch {args.batch} x {args.seq_len}, loss on {int(batches[0].loss_mask.sum())}/{tokens} tokens")
     ratio_at_cpu = None
     for preset in args.presets.split(","):
         config = ModelConfig.preset(preset, tokenizer.get_vocab_size())
-        flops = training_flops(config, tokens, int(batches[0][2].sum()), args.seq_len)
+        flops = training_flops(config, tokens, int(batches[0].loss_mask.sum()), args.seq_len)
         best = {}
-        for name, dtype in (("fp32", None), ("bf16", torch.bfloat16)):
+        for name, dtype in dtypes:
             # Two alternating rounds, best of each: the first measurement of a process pays for
             # allocator warm-up, which would otherwise favour whichever side runs second.
             seconds = {"ours": float("inf"), "transformers": float("inf")}
@@ -110,7 +125,7 @@ def main() -> None:
                 rate = tokens / seconds[side]
                 best[side] = max(best.get(side, 0.0), rate)
                 print(f"{preset:>6} {Transformer(config).num_parameters() / 1e6:4.1f}M {name}  {side:>12}: "
-                      f"{rate:8.0f} tokens/s  MFU {flops / seconds[side] / 1e9 / peak:5.1%}")
+                      f"{rate:8.0f} tokens/s  MFU {flops / seconds[side] / 1e9 / peaks[name]:5.1%}")
         ratio = best["ours"] / best["transformers"]
         print(f"{preset:>6}: ours / transformers (best dtype each) = {ratio:.2f}")
         if preset == "cpu":

@@ -1,3 +1,3 @@
 """interplay: pre-training, mid-training and RL on reasoning, in one controlled world."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -89,10 +89,17 @@ class TrainSection:
     grad_clip: float = 1.0
     beta1: float = 0.9
     beta2: float = 0.95
-    dtype: str = "auto"  # auto | bf16 | fp32
+    dtype: str = "auto"  # auto | bf16 | fp32 (auto: see train/precision.py; the resolved choice is written)
+    optimizer: str = "muon"  # muon (hidden matrices; AdamW for the rest) | adamw
+    muon_momentum: float = 0.95
+    muon_ns_dtype: str = "auto"  # auto | bf16 | fp32: Newton-Schulz precision (auto: bf16 only where native)
+    packing: str = "documents"  # documents (whole documents per row) | stream (cut every seq_len tokens)
+    document_mask: bool = True  # with documents: attention stays inside each document
     loss_on: str = "all"  # all | solution (solution and answer tokens only)
     eval_every: int = 100
     eval_sequences: int = 32
+    eval_problems: int = 32  # per op: held-out single problems for solution NLL and greedy strict accuracy
+    eval_samples: int = 0  # per held-out problem at temperature 1 for strict pass@1 by op (0: not measured)
     checkpoint_every: int = 200
     keep_checkpoints: int = 2
     log_every: int = 10
@@ -103,6 +110,14 @@ class TrainSection:
     def validate(self) -> None:
         if self.dtype not in ("auto", "bf16", "fp32"):
             raise UserError(f"train.dtype must be auto, bf16 or fp32, got '{self.dtype}'")
+        if self.optimizer not in ("adamw", "muon"):
+            raise UserError(f"train.optimizer must be adamw or muon, got '{self.optimizer}'")
+        if self.muon_ns_dtype not in ("auto", "bf16", "fp32"):
+            raise UserError(f"train.muon_ns_dtype must be auto, bf16 or fp32, got '{self.muon_ns_dtype}'")
+        if self.packing not in ("documents", "stream"):
+            raise UserError(f"train.packing must be documents or stream, got '{self.packing}'")
+        if self.document_mask and self.packing != "documents":
+            raise UserError("train.document_mask needs train.packing = 'documents' (a stream has no whole documents)")
         if self.loss_on not in ("all", "solution"):
             raise UserError(f"train.loss_on must be all or solution, got '{self.loss_on}'")
         _require_positive(self, "train", ("tokens", "seq_len", "batch_size", "grad_accum", "eval_every",

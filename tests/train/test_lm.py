@@ -43,13 +43,13 @@ def weights(directory):
 
 def test_a_tiny_model_learns_below_the_unigram_loss(tmp_path):
     from interplay.lm.tokenizer import load_tokenizer
-    from interplay.train.packing import SequencePacker
+    from interplay.train.packing import make_packer
 
     out = tmp_path / "run"
     pretrain(out, "train.tokens=250000", "train.loss_on=solution", "train.eval_every=1000")
     config = load_config(LMRunConfig, out / "config.toml")
-    _, targets, mask = SequencePacker(config.data.spec(), 0, load_tokenizer(out / "tokenizer.json"), 128, "solution").batch(64)
-    counts = Counter(targets[mask].tolist())
+    batch = make_packer("documents", config.data.spec(), 0, load_tokenizer(out / "tokenizer.json"), 128, "solution").batch(64)
+    counts = Counter(batch.targets[batch.loss_mask].tolist())
     total = sum(counts.values())
     unigram = -sum(c / total * math.log(c / total) for c in counts.values())
     final = metrics(out)[-1]["held_out_loss"]

@@ -30,8 +30,9 @@ from interplay.train.checkpoint import finish_run, latest_checkpoint, load_check
 from interplay.train.compute import forward_flops, sampling_flops
 from interplay.train.curriculum import Curriculum
 from interplay.train.grpo_loss import aggregate, group_advantages, kl_penalty, policy_loss, zero_variance_groups
-from interplay.train.lm import HELD_OUT_SEED_OFFSET, autocast_context
+from interplay.train.lm import HELD_OUT_SEED_OFFSET
 from interplay.train.metrics import append_metrics, truncate_metrics
+from interplay.train.precision import autocast_context
 from interplay.verify.compare import gold_from_record, verify
 from interplay.verify.rewards import get_reward
 from interplay.world.mixture import MixtureSpec, problem_at

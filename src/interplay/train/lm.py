@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import time
-from contextlib import nullcontext
 from pathlib import Path
 
 import torch
@@ -31,26 +30,12 @@ from interplay.train import dist
 from interplay.train.checkpoint import finish_run, latest_checkpoint, load_checkpoint, save_checkpoint
 from interplay.train.compute import training_flops
 from interplay.train.metrics import append_metrics, truncate_metrics
-from interplay.train.packing import SequencePacker
+from interplay.train.heldout import HeldOutProblems
+from interplay.train.optim import build_optimizer, set_learning_rate
+from interplay.train.packing import PackedBatch, make_packer
+from interplay.train.precision import autocast_context, resolve_dtype
 
 HELD_OUT_SEED_OFFSET = 1_000_003  # the held-out stream: same mixture, a seed no training stream uses
-
-
-def bf16_supported(device: torch.device) -> bool:
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
-    if device.type == "cpu":
-        try:
-            flags = Path("/proc/cpuinfo").read_text()
-        except OSError:
-            return False
-        return "avx512_bf16" in flags or "amx_bf16" in flags
-    return False
-
-
-def autocast_context(dtype: str, device: torch.device):
-    use_bf16 = dtype == "bf16" or (dtype == "auto" and bf16_supported(device))
-    return torch.autocast(device.type, dtype=torch.bfloat16) if use_bf16 else nullcontext()
 
 
 def learning_rate(step: int, total: int, config) -> float:
@@ -62,33 +47,32 @@ def learning_rate(step: int, total: int, config) -> float:
     return config.min_lr + 0.5 * (config.lr - config.min_lr) * (1 + math.cos(math.pi * progress))
 
 
-def masked_loss_sum(model, inputs, targets, mask) -> torch.Tensor:
-    """Sum of token cross-entropies where `mask` is set; the output projection runs only there."""
-    hidden = model(inputs, return_hidden=True)
+def masked_loss_sum(model, batch: PackedBatch, document_mask: bool = False) -> torch.Tensor:
+    """Sum of token cross-entropies where the loss mask is set; the output projection runs only there."""
+    attention = batch.attention_mask() if document_mask else None
+    hidden = model(batch.inputs, mask=attention, return_hidden=True)
     core = model.module if isinstance(model, DistributedDataParallel) else model
-    logits = core.lm_head(hidden[mask])
-    return F.cross_entropy(logits.float(), targets[mask], reduction="sum")
+    logits = core.lm_head(hidden[batch.loss_mask])
+    return F.cross_entropy(logits.float(), batch.targets[batch.loss_mask], reduction="sum")
 
 
 @torch.no_grad()
-def held_out_loss(model: Transformer, batch, dtype: str, device) -> float:
+def held_out_loss(model: Transformer, batch: PackedBatch, dtype: str, device, document_mask: bool) -> float:
+    """Loss per trained token of a packed held-out batch (same layout as training)."""
     model.eval()
-    inputs, targets, mask = (t.to(device) for t in batch)
+    batch = batch.to(device)
     with autocast_context(dtype, device):
-        loss = masked_loss_sum(model, inputs, targets, mask)
+        loss = masked_loss_sum(model, batch, document_mask)
     model.train()
-    return loss.item() / max(1, int(mask.sum()))
+    return loss.item() / max(1, int(batch.loss_mask.sum()))
 
 
-def _optimizer(model: Transformer, config) -> torch.optim.AdamW:
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
-    groups = [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-    return torch.optim.AdamW(groups, lr=config.lr, betas=(config.beta1, config.beta2), fused=False)
+def train_lm(config: LMRunConfig, init: str | None = None, stop_when=None) -> Path:
+    """Run (or resume) one pre-/mid-training phase; returns the final checkpoint directory.
 
-
-def train_lm(config: LMRunConfig, init: str | None = None) -> Path:
-    """Run (or resume) one pre-/mid-training phase; returns the final checkpoint directory."""
+    `stop_when(row)`, if given, sees every evaluation's metrics row; True ends the run there
+    (benchmarks/base_speedrun.py stops at its target). Single-process runs only.
+    """
     run = config.train
     run.validate()
     spec = config.data.spec()
@@ -100,6 +84,7 @@ def train_lm(config: LMRunConfig, init: str | None = None) -> Path:
         torch.set_num_threads(run.threads)
     if run.batch_size % (run.grad_accum * info.world_size):
         raise UserError("train.batch_size must be a multiple of grad_accum x the number of processes")
+    run.dtype = resolve_dtype(run.dtype, device)  # the config written below says what ran
     out = Path(run.out)
     tokenizer_path = out / "tokenizer.json"
     if init is not None and not (Path(init) / "tokenizer.json").exists():
@@ -112,7 +97,7 @@ def train_lm(config: LMRunConfig, init: str | None = None) -> Path:
     dist.barrier(info)
 
     torch.manual_seed(run.seed)
-    packer = SequencePacker(spec, config.data.seed, tokenizer, run.seq_len, run.loss_on)
+    packer = make_packer(run.packing, spec, config.data.seed, tokenizer, run.seq_len, run.loss_on)
     resume = latest_checkpoint(out)
     if resume is not None:
         model, state = load_checkpoint(resume, device)
@@ -123,37 +108,39 @@ def train_lm(config: LMRunConfig, init: str | None = None) -> Path:
         model, state = Transformer(model_config).to(device), None
     if model.config.vocab_size != tokenizer.get_vocab_size():
         raise UserError(f"the model's vocabulary ({model.config.vocab_size}) does not match the tokenizer's")
-    optimizer = _optimizer(model, run)
-    step, tokens_seen, flops = 0, 0, 0.0
+    optimizer = build_optimizer(model, run)
+    step, tokens_seen, flops, train_seconds = 0, 0, 0.0, 0.0
     if state is not None:
         optimizer.load_state_dict(state["optimizer"])
         packer.load_state_dict(state["data"])
         torch.set_rng_state(state["rng"])
         step, tokens_seen, flops = state["step"], state["tokens"], state["flops"]
+        train_seconds = state.get("seconds", 0.0)
     metrics_path = out / "metrics.jsonl"
     if info.is_main:
         truncate_metrics(metrics_path, step)
     trained = DistributedDataParallel(model) if info.enabled else model
 
-    held_out = SequencePacker(spec, config.data.seed + HELD_OUT_SEED_OFFSET, tokenizer, run.seq_len, run.loss_on).batch(run.eval_sequences)
+    held_out_seed = config.data.seed + HELD_OUT_SEED_OFFSET
+    held_out = make_packer(run.packing, spec, held_out_seed, tokenizer, run.seq_len, run.loss_on).batch(run.eval_sequences)
+    problems = HeldOutProblems.build(spec, held_out_seed, tokenizer, run.eval_problems) if run.eval_problems else None
     total_steps = max(1, run.tokens // (run.batch_size * run.seq_len))
     micro = run.batch_size // run.grad_accum
     progress = _progress(info, total_steps, step)
-    started, tokens_at_start = time.perf_counter(), tokens_seen
+    seconds_at_start, tokens_at_start = train_seconds, tokens_seen
     while step < total_steps:
+        step_started = time.perf_counter()
         lr = learning_rate(step, total_steps, run)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
+        set_learning_rate(optimizer, lr / run.lr)
         batches = [packer.batch(micro) for _ in range(run.grad_accum)]
-        loss_tokens = sum(int(m.sum()) for *_, m in batches)  # the whole step's, over all ranks
+        loss_tokens = sum(int(b.loss_mask.sum()) for b in batches)  # the whole step's, over all ranks
         total_loss = 0.0
-        for inputs, targets, mask in batches:
-            rows = slice(info.rank, None, info.world_size)
-            inputs, targets, mask = inputs[rows].to(device), targets[rows].to(device), mask[rows].to(device)
+        for batch in batches:
+            batch = batch.rows(slice(info.rank, None, info.world_size)).to(device)
             with autocast_context(run.dtype, device):
                 # DDP averages gradients over ranks; scaling by world size makes the result the
                 # gradient of the mean over every loss token of the global batch.
-                loss = masked_loss_sum(trained, inputs, targets, mask) * info.world_size / max(1, loss_tokens)
+                loss = masked_loss_sum(trained, batch, run.document_mask) * info.world_size / max(1, loss_tokens)
             loss.backward()
             total_loss += loss.item() / info.world_size
         if info.enabled:
@@ -164,28 +151,39 @@ def train_lm(config: LMRunConfig, init: str | None = None) -> Path:
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         step += 1
+        train_seconds += time.perf_counter() - step_started  # training only: evals and checkpoints excluded
         tokens_seen += run.batch_size * run.seq_len
         flops += training_flops(model.config, run.batch_size * run.seq_len, loss_tokens, run.seq_len)
-        elapsed = time.perf_counter() - started
-        speed = (tokens_seen - tokens_at_start) / max(elapsed, 1e-9)
+        speed = (tokens_seen - tokens_at_start) / max(train_seconds - seconds_at_start, 1e-9)
+        row = None
         if info.is_main:
             progress.update(1)
             progress.set_postfix(loss=f"{total_loss:.3f}", tok_s=f"{speed:,.0f}", refresh=False)
-            row = None
             if step % run.log_every == 0 or step == total_steps:
                 row = {"step": step, "tokens": tokens_seen, "loss": total_loss, "lr": lr, "grad_norm": grad_norm,
                        "tokens_per_s": speed, "flops": flops}
             if step % run.eval_every == 0 or step == total_steps:
                 row = {**(row or {"step": step, "tokens": tokens_seen, "flops": flops}),
-                       "held_out_loss": held_out_loss(model, held_out, run.dtype, device)}
+                       "held_out_loss": held_out_loss(model, held_out, run.dtype, device, run.document_mask),
+                       "seconds": train_seconds}
+                if problems is not None:
+                    row["solution_nll_by_op"] = problems.solution_nll(model)
+                    row["greedy_strict_by_op"] = problems.greedy_strict(model)
+                    if run.eval_samples:
+                        row["strict_pass1_by_op"] = problems.strict_pass1(model, run.eval_samples, temperature=1.0, seed=step)
+                if hasattr(packer, "padding_fraction"):
+                    row["padding_fraction"] = packer.padding_fraction()
             if row:
                 append_metrics(metrics_path, row)
-        if step % run.checkpoint_every == 0 or step == total_steps:
-            state = {"step": step, "tokens": tokens_seen, "flops": flops, "optimizer": optimizer.state_dict(),
+        stop = stop_when is not None and row is not None and "held_out_loss" in row and stop_when(row)
+        if step % run.checkpoint_every == 0 or step == total_steps or stop:
+            state = {"step": step, "tokens": tokens_seen, "flops": flops, "seconds": train_seconds, "optimizer": optimizer.state_dict(),
                      "data": packer.state_dict(), "rng": torch.get_rng_state()}
             if info.is_main:
                 save_checkpoint(out, step, model, state, tokenizer_path, run.keep_checkpoints)
             dist.barrier(info)
+        if stop:
+            break
     progress.close()
     return finish_run(out, info)
 
