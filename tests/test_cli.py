@@ -80,3 +80,18 @@ def test_verify_reads_every_line_and_reports_bad_ones(tmp_path):
     assert rows[2]["missing"] == len(record["graph"]["nodes"]) and not rows[2]["strict_correct"]
     bad = run("verify", "--in", str(source), "--reward", "nonsense")
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_commands_that_need_no_model_import_no_torch(tmp_path):
+    """`--help`, generate, stats and tokenizer stay fast: parsing the CLI must not pull in torch."""
+    data = tmp_path / "g.jsonl"
+    script = (
+        "import sys; from interplay.cli import main; "
+        f"main(['generate', '--ops', '2-3', '--n', '5', '--out', {str(data)!r}]); "
+        f"main(['stats', {str(data)!r}]); "
+        f"main(['tokenizer', '--out', {str(tmp_path / 'tok.json')!r}]); "
+        "print('torch' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "False"

@@ -88,10 +88,9 @@ def _stage_modules() -> list:
     from interplay.experiments import runner
     from interplay.report import document
     from interplay.train import cli as train_cli
-    from interplay.train import grpo
     from interplay.verify import cli as verify_cli
 
-    return [verify_cli, train_cli, grpo, evaluate, competence, runner, document]
+    return [verify_cli, train_cli, evaluate, competence, runner, document]
 
 
 def cmd_generate(args: argparse.Namespace) -> None:

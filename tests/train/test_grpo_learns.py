@@ -1,12 +1,14 @@
 """RL works: GRPO at the edge of a tiny model's competence raises its strict pass rate, for two seeds.
 
-The base is a 3-layer width-64 model pre-trained ~30 s on ops 2-3 of a small world (1 location x 3
-items, compact format, mod 23). Where its edge lies depends on the training pipeline and, through
-float rounding, a little on the CPU, so the test finds it as the recipes do: it evaluates ops 3-5
-and takes the first op the base solves sometimes but not mostly (0.05 < strict pass@1 < 0.5), then
-runs 40 GRPO steps (64 prompts x 8, strict reward, lr 2e-4) on that op and the next. Measured when
-the edge was op 3 at 0.224: 0.328 and 0.329 after GRPO for seeds 0 and 1. The assertion asks for
-half of that gain. This is the slowest test of the suite (~2 minutes).
+The base is a 3-layer width-64 model pre-trained ~1 minute on ops 2-3 and a 3% tail of op 4, in a
+small world (1 location x 3 items, compact format, mod 23). Where its edge lies depends on the
+training pipeline and, through float rounding, a little on the CPU, so the test finds it as the
+recipes do: it evaluates ops 3-5 and takes the first op the base solves sometimes but not mostly
+(0.02 < strict pass@1 < 0.6), then runs 40 GRPO steps (64 prompts x 8, strict reward, lr 2e-4)
+on that op and the next. (With document packing and Muon the base masters op 3, 0.94-0.97, and
+a tail of op 4 puts op 4 at the edge: 0.056 with a 2% tail, 0.45 with 5%, a wall at 0 without.)
+Measured with a 2% tail: op 4 0.056 -> 0.392 after GRPO (seed 0); with the earlier pipeline, edge
+op 3 0.224 -> 0.328 and 0.329. The assertion asks for +0.05. The slowest test of the suite.
 """
 
 import json
@@ -39,13 +41,13 @@ def strict_pass1_by_op(model, test, out) -> dict[int, float]:
 @pytest.fixture(scope="module")
 def edge(tmp_path_factory):
     root = tmp_path_factory.mktemp("grpo_learns")
-    cli("pretrain", *sets("model.preset=tiny", "model.num_layers=3", "data.ops=2-3", *WORLD, "train.seq_len=128",
+    cli("pretrain", *sets("model.preset=tiny", "model.num_layers=3", "data.ops=2-3:0.97,4:0.03", *WORLD, "train.seq_len=128",
                           "train.batch_size=16", "train.lr=3e-3", "train.min_lr=3e-4", "train.loss_on=solution",
                           "train.tokens=1500000", "train.threads=2", "train.eval_every=1000", "train.dtype=fp32",
                           f"train.out={root / 'base'}"))
     cli("generate", "--ops", "3-5", "--n", "150", "--seed", "4242", *SURFACE, "--out", str(root / "test.jsonl"))
     base = strict_pass1_by_op(root / "base" / "final", root / "test.jsonl", root / "eval_base")
-    edges = [op for op, value in sorted(base.items()) if 0.05 < value < 0.5]
+    edges = [op for op, value in sorted(base.items()) if 0.02 < value < 0.6]
     assert edges, f"no op of 3-5 is at the base's edge (strict pass@1 by op {base}); the test's premise broke"
     return root, edges[0], base
 

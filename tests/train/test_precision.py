@@ -1,22 +1,35 @@
-"""Precision: `auto` is fp32 on CPUs whatever their flags (measured: bf16 costs more per token than it saves)."""
+"""Precision: `auto` is bf16 only where bf16 is native and the model is wide enough to lose nothing by it."""
 
+import pytest
 import torch
 
-from interplay.train.precision import autocast_context, resolve_dtype
+from interplay.train import precision
+from interplay.train.precision import BF16_MIN_WIDTH, autocast_context, resolve_dtype
+
+CPU = torch.device("cpu")
 
 
-def test_auto_is_fp32_on_any_cpu():
-    assert resolve_dtype("auto", torch.device("cpu")) == "fp32"
+@pytest.mark.parametrize("native, width, expected", [
+    (True, BF16_MIN_WIDTH, "bf16"), (True, 768, "bf16"), (True, 64, "fp32"), (False, 128, "fp32"), (False, 768, "fp32"),
+])
+def test_auto_takes_bf16_only_where_native_and_wide(monkeypatch, native, width, expected):
+    monkeypatch.setattr(precision, "bf16_supported", lambda device: native)
+    assert resolve_dtype("auto", CPU, width) == expected
 
 
 def test_explicit_choices_are_kept():
-    assert resolve_dtype("bf16", torch.device("cpu")) == "bf16"
-    assert resolve_dtype("fp32", torch.device("cpu")) == "fp32"
+    assert resolve_dtype("bf16", CPU, 64) == "bf16"
+    assert resolve_dtype("fp32", CPU, 768) == "fp32"
 
 
-def test_bf16_autocast_runs_matmuls_in_bf16_and_auto_does_not_on_cpu():
+def test_bf16_autocast_runs_matmuls_in_bf16_and_fp32_does_not():
     a, b = torch.randn(4, 4), torch.randn(4, 4)
-    with autocast_context("bf16", torch.device("cpu")):
+    with autocast_context("bf16", CPU):
         assert (a @ b).dtype == torch.bfloat16
-    with autocast_context("auto", torch.device("cpu")):
+    with autocast_context("fp32", CPU):
         assert (a @ b).dtype == torch.float32
+
+
+def test_auto_must_be_resolved_before_autocast():
+    with pytest.raises(ValueError, match="resolve_dtype"):
+        autocast_context("auto", CPU)

@@ -11,6 +11,7 @@ draws is seeded by (seed, step), so a resumed run repeats exactly what the kille
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from pathlib import Path
@@ -32,7 +33,7 @@ from interplay.train.curriculum import Curriculum
 from interplay.train.grpo_loss import aggregate, group_advantages, kl_penalty, policy_loss, zero_variance_groups
 from interplay.train.lm import HELD_OUT_SEED_OFFSET
 from interplay.train.metrics import append_metrics, truncate_metrics
-from interplay.train.precision import autocast_context
+from interplay.train.precision import autocast_context, resolve_dtype
 from interplay.verify.compare import gold_from_record, verify
 from interplay.verify.rewards import get_reward
 from interplay.world.mixture import MixtureSpec, problem_at
@@ -103,10 +104,12 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
         raise UserError(f"--init {init}: not an interplay checkpoint (no tokenizer.json)")
     tokenizer = load_tokenizer(init_dir / "tokenizer.json")
     tokenizer_path = out / "tokenizer.json"
+    width = json.loads((init_dir / "config.json").read_text())["hidden_size"]
+    rl.dtype = resolve_dtype(rl.dtype, device, width)
     if info.is_main:
         out.mkdir(parents=True, exist_ok=True)
         tokenizer.save(str(tokenizer_path))
-        atomic_write_text(out / "config.toml", to_toml(config))
+        atomic_write_text(out / "config.toml", to_toml(config))  # with the dtype that runs, not "auto"
     dist.barrier(info)
     stop = {tokenizer.token_to_id(EOS), tokenizer.token_to_id(" </answer>")}
     reward_of = get_reward(rl.reward)
@@ -256,20 +259,3 @@ def _validate(model, tokenizer, problems, rl, stop, out: Path | None, step: int)
     if out is not None:
         write_jsonl(out / "samples" / f"step_{step:06d}.jsonl", saved)
     return {op: sum(v) / len(v) for op, v in by_op.items()}
-
-
-def add_parser(commands) -> None:
-    parser = commands.add_parser("rl", help="GRPO post-training from a checkpoint")
-    parser.add_argument("--init", required=True, help="checkpoint directory to start from (and the KL reference)")
-    parser.add_argument("--config", default=None, help="TOML config with [data] and [rl] tables")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override, e.g. rl.reward=strict")
-    parser.set_defaults(handler=_run)
-
-
-def _run(args) -> None:
-    import sys
-
-    from interplay.config import load_config
-
-    final = train_rl(load_config(RLRunConfig, args.config, args.set), args.init)
-    print(f"final checkpoint: {final}", file=sys.stderr)

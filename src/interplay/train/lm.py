@@ -84,7 +84,6 @@ def train_lm(config: LMRunConfig, init: str | None = None, stop_when=None) -> Pa
         torch.set_num_threads(run.threads)
     if run.batch_size % (run.grad_accum * info.world_size):
         raise UserError("train.batch_size must be a multiple of grad_accum x the number of processes")
-    run.dtype = resolve_dtype(run.dtype, device)  # the config written below says what ran
     out = Path(run.out)
     tokenizer_path = out / "tokenizer.json"
     if init is not None and not (Path(init) / "tokenizer.json").exists():
@@ -93,7 +92,6 @@ def train_lm(config: LMRunConfig, init: str | None = None, stop_when=None) -> Pa
     if info.is_main:
         out.mkdir(parents=True, exist_ok=True)
         tokenizer.save(str(tokenizer_path))
-        atomic_write_text(out / "config.toml", to_toml(config))
     dist.barrier(info)
 
     torch.manual_seed(run.seed)
@@ -108,6 +106,9 @@ def train_lm(config: LMRunConfig, init: str | None = None, stop_when=None) -> Pa
         model, state = Transformer(model_config).to(device), None
     if model.config.vocab_size != tokenizer.get_vocab_size():
         raise UserError(f"the model's vocabulary ({model.config.vocab_size}) does not match the tokenizer's")
+    run.dtype = resolve_dtype(run.dtype, device, model.config.hidden_size)
+    if info.is_main:
+        atomic_write_text(out / "config.toml", to_toml(config))  # with the dtype that runs, not "auto"
     optimizer = build_optimizer(model, run)
     step, tokens_seen, flops, train_seconds = 0, 0, 0.0, 0.0
     if state is not None:
