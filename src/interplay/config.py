@@ -92,7 +92,7 @@ class TrainSection:
     dtype: str = "auto"  # auto | bf16 | fp32 (auto: see train/precision.py; the resolved choice is written)
     optimizer: str = "muon"  # muon (hidden matrices; AdamW for the rest) | adamw
     muon_momentum: float = 0.95
-    muon_ns_dtype: str = "auto"  # auto | bf16 | fp32: Newton-Schulz precision (auto: bf16 only where native)
+    muon_ns_dtype: str = "auto"  # auto | bf16 | fp32: Newton-Schulz precision (auto: bf16 in native-bf16 runs only)
     packing: str = "documents"  # documents (whole documents per row) | stream (cut every seq_len tokens)
     document_mask: bool = True  # with documents: attention stays inside each document
     loss_on: str = "all"  # all | solution (solution and answer tokens only)

@@ -112,7 +112,7 @@ def test_one_update_moves_probability_towards_the_better_completion():
     torch.manual_seed(0)
     model = Transformer(ModelConfig.preset("tiny", vocab_size=30))
     prompts, completions = [[5, 6, 7]], [[8, 9, 10], [11, 12]]
-    rl = RLSection(group_size=2, lr=1e-2, kl_loss_coef=0)
+    rl = RLSection(group_size=2, lr=1e-2, kl_loss_coef=0, dtype="fp32")
     optimizer = torch.optim.AdamW(model.parameters(), lr=rl.lr, weight_decay=0)
 
     def sequence_logp(completion):

@@ -90,3 +90,10 @@ def test_a_bad_optimizer_or_dtype_name_is_one_line_naming_the_key(key, value):
                             capture_output=True, text=True)
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert key in result.stderr
+
+
+@pytest.mark.parametrize("dtype, expected", [("fp32", torch.float32), ("auto", torch.float32)])
+def test_an_fp32_run_orthogonalises_in_fp32_on_any_cpu(dtype, expected):
+    model = Transformer(ModelConfig.preset("tiny", vocab_size=100))
+    muon, _ = build_optimizer(model, TrainSection(optimizer="muon", dtype=dtype)).optimizers
+    assert muon.ns_dtype == expected

@@ -10,7 +10,8 @@ layer), norms and biases stay on AdamW, as Muon's authors prescribe. With `adjus
 
 torch runs the iteration in bf16. On a CPU without native bf16 that is emulated and costs ~1.8 s
 a step at the cpu preset (measured on an AVX2-only EPYC), while fp32 costs nearly nothing at
-these widths; `ns_dtype` chooses, and "auto" takes bf16 only where the hardware has it.
+these widths; `train.muon_ns_dtype` chooses, and "auto" takes bf16 only in a run whose (resolved)
+dtype is bf16 on hardware that has it, so an fp32 run is fp32 throughout (DDP and resume stay exact).
 """
 
 from __future__ import annotations
@@ -119,8 +120,10 @@ def build_optimizer(model: nn.Module, config) -> Optimizers:
                               lr=config.lr, betas=(config.beta1, config.beta2), fused=False)
     optimizers = [adamw]
     if muon_params:
-        ns_dtype = torch.bfloat16 if config.muon_ns_dtype == "bf16" or (
-            config.muon_ns_dtype == "auto" and bf16_supported(next(model.parameters()).device)) else torch.float32
+        # "auto": bf16 only in a bf16 run on bf16 hardware; an fp32 run stays fp32 throughout.
+        native = bf16_supported(next(model.parameters()).device)
+        ns_bf16 = config.muon_ns_dtype == "bf16" or (config.muon_ns_dtype == "auto" and config.dtype == "bf16" and native)
+        ns_dtype = torch.bfloat16 if ns_bf16 else torch.float32
         optimizers.insert(0, Muon(muon_params, ns_dtype=ns_dtype, lr=config.lr, weight_decay=config.weight_decay,
                                   momentum=config.muon_momentum, adjust_lr_fn="match_rms_adamw"))
     combined = Optimizers(*optimizers)
