@@ -97,3 +97,12 @@ def test_an_fp32_run_orthogonalises_in_fp32_on_any_cpu(dtype, expected):
     model = Transformer(ModelConfig.preset("tiny", vocab_size=100))
     muon, _ = build_optimizer(model, TrainSection(optimizer="muon", dtype=dtype)).optimizers
     assert muon.ns_dtype == expected
+
+
+def test_resuming_with_another_optimizer_is_one_clear_error():
+    from interplay.errors import UserError
+
+    model = Transformer(ModelConfig.preset("tiny", vocab_size=50))
+    saved = build_optimizer(model, TrainSection(optimizer="adamw")).state_dict()
+    with pytest.raises(UserError, match="train.optimizer"):
+        build_optimizer(model, TrainSection(optimizer="muon")).load_state_dict(saved)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from interplay.errors import UserError
 from interplay.train.precision import bf16_supported
 
 OPTIMIZERS = ("adamw", "muon")
@@ -99,8 +100,11 @@ class Optimizers:
         return {"optimizers": [optimizer.state_dict() for optimizer in self.optimizers]}
 
     def load_state_dict(self, state: dict) -> None:
-        for optimizer, saved in zip(self.optimizers, state["optimizers"], strict=True):
-            optimizer.load_state_dict(saved)
+        saved = state.get("optimizers", [state])  # checkpoints before Muon held one AdamW state
+        if len(saved) != len(self.optimizers):
+            raise UserError("the checkpoint was trained with another train.optimizer; resume with the one it used")
+        for optimizer, one in zip(self.optimizers, saved):
+            optimizer.load_state_dict(one)
 
 
 def hidden_matrices(model: nn.Module) -> list[nn.Parameter]:
