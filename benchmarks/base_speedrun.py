@@ -12,7 +12,7 @@ the dtype; the table has one row per evaluation; the last line is
 
     tokens_to_target=<op 2>,<op 3>,<op 4>      (a token count, or ">cap" where it was not reached)
 
-Minutes are training seconds of this process (evaluations excluded) on this machine's threads.
+Minutes are the wall time of training steps (evaluations excluded) on this machine's threads.
 The cosine schedule is set for the cap, so a run stopped early has not annealed: tokens-to-target
 is an upper bound for a schedule sized to it.
 """
@@ -68,9 +68,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         config = load_config(LMRunConfig, args.config, args.set)
+        return _speedrun(config, args)
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+
+
+def _speedrun(config: LMRunConfig, args: argparse.Namespace) -> int:
     run = config.train
     run.out, run.tokens, run.threads = args.out, args.cap, args.threads
     run.eval_problems, run.eval_samples = args.problems, args.samples
@@ -91,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
               + "\t" + "\t".join(f"{v:.3f}" for v in row["solution_nll_by_op"].values()))
     reached = tokens_to_target(rows, ops, args.target)
     for op, first in reached.items():
-        where = "not reached" if first is None else f"{first['tokens']:,} tokens, {first['seconds'] / 60:.1f} CPU-minutes"
+        where = "not reached" if first is None else f"{first['tokens']:,} tokens, {first['seconds'] / 60:.1f} minutes of training"
         print(f"# op {op}: {where}")
     print("tokens_to_target=" + ",".join(str(first["tokens"]) if first else f">{args.cap}" for first in reached.values()))
     return 0
