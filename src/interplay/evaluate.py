@@ -73,12 +73,12 @@ def _native_sampler(model_dir: Path, settings: EvalSettings):
 
     from interplay.lm.hf import load_pretrained
     from interplay.lm.sampler import SamplingParams, sample
-    from interplay.lm.tokenizer import EOS, load_tokenizer
+    from interplay.lm.tokenizer import load_tokenizer, stop_ids
     from interplay.train.dist import pick_device
 
     tokenizer = load_tokenizer(model_dir / "tokenizer.json")
     model = load_pretrained(model_dir, pick_device("auto"))
-    stop = {tokenizer.token_to_id(EOS), tokenizer.token_to_id(" </answer>")}
+    stop = stop_ids(tokenizer)
     params = SamplingParams(settings.temperature, settings.top_p, settings.top_k, settings.max_new_tokens)
 
     def generate(prompts: list[str], seed: int) -> list[str]:

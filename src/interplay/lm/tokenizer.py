@@ -57,6 +57,11 @@ def load_tokenizer(path: str | Path) -> Tokenizer:
     return Tokenizer.from_file(str(path))
 
 
+def stop_ids(tokenizer: Tokenizer) -> set[int]:
+    """The tokens that end a sampled solution: EOS, or the closing answer tag."""
+    return {tokenizer.token_to_id(EOS), tokenizer.token_to_id(" </answer>")}
+
+
 def encode_record(tokenizer: Tokenizer, text: str) -> list[int]:
     return tokenizer.encode(text, add_special_tokens=False).ids
 

@@ -25,7 +25,7 @@ from interplay.errors import UserError
 from interplay.jsonl import atomic_write_text, read_jsonl, write_jsonl
 from interplay.lm.hf import load_pretrained
 from interplay.lm.sampler import SamplingParams, sample
-from interplay.lm.tokenizer import EOS, load_tokenizer
+from interplay.lm.tokenizer import load_tokenizer, stop_ids
 from interplay.train import dist
 from interplay.train.checkpoint import finish_run, latest_checkpoint, load_checkpoint, save_checkpoint
 from interplay.train.compute import forward_flops, sampling_flops
@@ -111,7 +111,7 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
         tokenizer.save(str(tokenizer_path))
         atomic_write_text(out / "config.toml", to_toml(config))  # with the dtype that runs, not "auto"
     dist.barrier(info)
-    stop = {tokenizer.token_to_id(EOS), tokenizer.token_to_id(" </answer>")}
+    stop = stop_ids(tokenizer)
     reward_of = get_reward(rl.reward)
     reference = load_pretrained(init_dir, device).eval() if rl.kl_loss_coef > 0 else None
     resume = latest_checkpoint(out)

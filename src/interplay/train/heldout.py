@@ -21,7 +21,7 @@ from tokenizers import Tokenizer
 
 from interplay.lm.model import Transformer
 from interplay.lm.sampler import SamplingParams, sample
-from interplay.lm.tokenizer import EOS
+from interplay.lm.tokenizer import EOS, stop_ids
 from interplay.verify.compare import gold_from_record, verify
 from interplay.world.mixture import MixtureSpec, generate
 from interplay.world.render import prompt_text, training_text
@@ -89,7 +89,7 @@ class HeldOutProblems:
     def strict_pass1(self, model: Transformer, samples: int, temperature: float, seed: int = 0) -> dict[str, float]:
         """Strict pass@1 by op: the share of strictly correct completions, `samples` per problem."""
         was_training = model.training
-        stop = {self.tokenizer.token_to_id(EOS), self.tokenizer.token_to_id(" </answer>")}
+        stop = stop_ids(self.tokenizer)
         params = SamplingParams(temperature=temperature, max_new_tokens=max(map(len, self.completions)) + 16)
         per_pass = max(1, ROWS_PER_PASS * 4 // samples)  # decoding rows per pass, whatever n is
         strict = []
