@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 from pathlib import Path
 
@@ -30,18 +29,7 @@ import torch
 from interplay.config import LMRunConfig, load_config
 from interplay.errors import UserError
 from interplay.train.lm import train_lm
-
-
-def cpu_description() -> str:
-    """The CPU model and the flags that decide speed here (AVX2, AVX-512, bf16, AMX)."""
-    try:
-        info = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return platform.processor() or "unknown CPU"
-    model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "?")
-    flags = next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), [])
-    wanted = [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16") if f in flags]
-    return f"{model} [{' '.join(wanted) or 'no avx2'}]"
+from interplay.train.precision import cpu_description
 
 
 def tokens_to_target(rows: list[dict], ops: list[str], target: float) -> dict[str, dict | None]:

@@ -14,9 +14,7 @@ line is `ratio=<ours / transformers at the cpu preset, best dtype of each>`.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import torch
 
@@ -25,11 +23,8 @@ from interplay.lm.tokenizer import build_tokenizer
 from interplay.train.compute import training_flops
 from interplay.train.lm import masked_loss_sum
 from interplay.train.packing import make_packer
-from interplay.train.precision import bf16_supported
+from interplay.train.precision import bf16_supported, cpu_description
 from interplay.world.mixture import MixtureSpec
-
-sys.path.insert(0, str(Path(__file__).parent))
-from base_speedrun import cpu_description  # noqa: E402  (benchmarks/ is a folder of scripts, not a package)
 
 
 def peak_gflops(dtype: torch.dtype, size: int = 2048, repeats: int = 10) -> float:

@@ -22,15 +22,28 @@ DTYPES = ("auto", "bf16", "fp32")
 BF16_MIN_WIDTH = 128  # narrower models lose more per token in bf16 than its speed returns (measured at 64)
 
 
+def _cpuinfo_field(name: str) -> str:
+    """The first `name : value` of /proc/cpuinfo ("" where there is none, e.g. off Linux)."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return ""
+    return next((line.split(":", 1)[1].strip() for line in lines if line.split(":", 1)[0].strip() == name), "")
+
+
+def cpu_description() -> str:
+    """The CPU model and the flags that decide training speed, for every figure's header."""
+    flags = _cpuinfo_field("flags").split()
+    wanted = [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16") if f in flags]
+    return f"{_cpuinfo_field('model name') or 'unknown CPU'} [{' '.join(wanted) or 'no avx2'}]"
+
+
 def bf16_supported(device: torch.device) -> bool:
     """Native bf16 arithmetic (CUDA with bf16, or a CPU with AVX512-BF16 or AMX); not emulation."""
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
     if device.type == "cpu":
-        try:
-            flags = Path("/proc/cpuinfo").read_text()
-        except OSError:
-            return False
+        flags = _cpuinfo_field("flags").split()
         return "avx512_bf16" in flags or "amx_bf16" in flags
     return False
 
