@@ -11,7 +11,6 @@ draws is seeded by (seed, step), so a resumed run repeats exactly what the kille
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from pathlib import Path
@@ -104,18 +103,18 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
         raise UserError(f"--init {init}: not an interplay checkpoint (no tokenizer.json)")
     tokenizer = load_tokenizer(init_dir / "tokenizer.json")
     tokenizer_path = out / "tokenizer.json"
-    width = json.loads((init_dir / "config.json").read_text())["hidden_size"]
-    rl.dtype = resolve_dtype(rl.dtype, device, width)
     if info.is_main:
         out.mkdir(parents=True, exist_ok=True)
         tokenizer.save(str(tokenizer_path))
-        atomic_write_text(out / "config.toml", to_toml(config))  # with the dtype that runs, not "auto"
     dist.barrier(info)
     stop = stop_ids(tokenizer)
     reward_of = get_reward(rl.reward)
     reference = load_pretrained(init_dir, device).eval() if rl.kl_loss_coef > 0 else None
     resume = latest_checkpoint(out)
     model, state = load_checkpoint(resume, device) if resume else (load_pretrained(init_dir, device), None)
+    rl.dtype = resolve_dtype(rl.dtype, device, model.config.hidden_size)
+    if info.is_main:
+        atomic_write_text(out / "config.toml", to_toml(config))  # with the dtype that runs, not "auto"
     optimizer = torch.optim.AdamW(model.parameters(), lr=rl.lr, weight_decay=rl.weight_decay)
     spec = config.data.spec()
     curriculum = Curriculum.for_spec(spec) if rl.curriculum else None
