@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 
 from interplay.world.contexts import get_context
 from interplay.world.graph import GraphSettings, sample_graph
-from interplay.world.render import content_id, prompt_text, render_record, training_text
+from interplay.world.render import (
+    EXTRA_LETTERS, SINGLE_LETTERS, _fresh_letters, content_id, prompt_text, render_record, training_text,
+)
 
 STEP = re.compile(r"Define (?P<name>[^;]+?) as (?P<letter>\w+); (?P<body>[^.]*)\.")
 
@@ -32,6 +34,13 @@ def test_paper_format_follows_the_rules(op, seed):
     for (_, letter, body), node in zip(steps, record["graph"]["nodes"]):
         final = body.split("; ")[-1]
         assert final.startswith(f"so {letter} = ") and final.endswith(f"= {node['value']}") or final == f"so {letter} = {node['value']}"
+
+
+@given(seed=st.integers(0, 10**6))
+def test_fresh_letters_are_every_letter_once_singles_first(seed):
+    letters = list(_fresh_letters(random.Random(seed)))
+    assert sorted(letters[:52]) == sorted(SINGLE_LETTERS)
+    assert sorted(letters[52:]) == sorted(EXTRA_LETTERS)
 
 
 def test_paper_example_shape():

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import resource
 import sys
 import time
 import traceback
@@ -122,7 +123,7 @@ class Run:
                 self._fail(instance, directory, error)
             record = {"key": instance.key, "stage": instance.stage, "kind": instance.kind, "axes": dict(instance.axes),
                       "settings": settings, "inputs": instance.inputs, "hash": digest, "outputs": outputs, "notes": notes,
-                      "seconds": round(time.perf_counter() - started, 1)}
+                      "seconds": round(time.perf_counter() - started, 1), "memory_mb": memory_mb()}
             if rank == 0:
                 atomic_write_text(record_path, json.dumps(record, indent=1) + "\n")
             self._finished(instance, record)
@@ -213,6 +214,19 @@ def _problem_count(instance: Instance, known: dict[str, int]) -> int:
     except UserError:
         ops = 10  # an op range a probe decides later
     return per_op * ops
+
+
+def memory_mb() -> dict[str, float]:
+    """This process's resident memory now and its peak so far, in MB: each stage record keeps both, so a
+    run whose memory grows stage after stage shows where (current RSS needs Linux's /proc)."""
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    usage = {"peak": round(peak_kb / 1024, 1)}
+    try:
+        resident_pages = int(Path("/proc/self/statm").read_text().split()[1])
+        usage["resident"] = round(resident_pages * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return usage
 
 
 def _wait_for(record_path: Path, directory: Path) -> dict:

@@ -26,7 +26,7 @@ _STEP_SPLIT = re.compile(r"\bDefine\s+")
 _HEAD = re.compile(r"(?P<name>.+?)\s+as\s+(?P<letter>[A-Za-z]\w*)\s*[;,.:]?", re.S)
 _ANSWER_TAG = re.compile(r"<answer>\s*(-?\d+)\s*</answer>")
 _ANSWER_TEXT = re.compile(r"Answer\s*:\s*(-?\d+)")
-_NUMBER = re.compile(r"-?\d+")
+_LETTER = re.compile(r"[A-Za-z]\w*")
 _UNRESOLVED = "?"  # prefix of a dependency on a letter the text never defined
 
 
@@ -140,7 +140,7 @@ def parse_solution(text: str, modulus: int | None = None) -> ParsedSolution:
             if clause.startswith("so "):
                 clause = clause[3:]
             sides = [side.strip() for side in clause.split("=")]
-            if len(sides) < 2 or not re.fullmatch(r"[A-Za-z]\w*", sides[0]):
+            if len(sides) < 2 or not _LETTER.fullmatch(sides[0]):
                 continue
             left, expressions = sides[0], sides[1:]
             value, errors = _check_chain(expressions, letters, modulus)
