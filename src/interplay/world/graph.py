@@ -16,6 +16,7 @@ rejection; quantities may also reuse earlier ones, which makes the path a DAG, n
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass, field
 
@@ -222,31 +223,9 @@ class _PathBuilder:
         return True
 
     def _plan(self, budget: int, n_candidates: int) -> tuple[int, int, int] | None:
-        """(prefix 0/1, parents, new parents) spending exactly `budget`, or None if impossible.
-
-        Each new parent carries at least one unit of the remaining budget; a plan with no new
-        parent must spend the whole budget on this quantity. When free slots run short, plans that
-        spend more budget per quantity (prefix, reuse) are the only ones that fit.
-        """
-        rng, slots = self.rng, self.free_slots()
-        options = []
-        for has_prefix in (0, 1):
-            inner = budget - has_prefix
-            for n_parents, weight in PARENT_COUNT_WEIGHTS.items():
-                rest = inner - n_parents
-                if rest < 0:
-                    continue
-                for n_new in range(0, n_parents + 1):
-                    n_reused = n_parents - n_new
-                    if n_reused > n_candidates or n_new > slots or (n_new == 0) != (rest == 0) or n_new > rest:
-                        continue
-                    prior = weight * (PREFIX_PROBABILITY if has_prefix else 1 - PREFIX_PROBABILITY)
-                    prior *= REUSE_PROBABILITY ** n_reused
-                    options.append(((has_prefix, n_parents, n_new), prior))
-        if not options:
-            return None
-        plans, weights = zip(*options)
-        return rng.choices(plans, weights)[0]
+        """(prefix 0/1, parents, new parents) spending exactly `budget`, or None if impossible."""
+        plans, weights = _plan_options(budget, n_candidates, self.free_slots())
+        return self.rng.choices(plans, weights)[0] if plans else None
 
     def topological_order(self) -> list[int]:
         order, seen = [], set()
@@ -261,6 +240,32 @@ class _PathBuilder:
 
         visit(0)
         return order
+
+
+@functools.lru_cache(maxsize=4096)
+def _plan_options(budget: int, n_candidates: int, slots: int) -> tuple[tuple, tuple]:
+    """Every plan (prefix 0/1, parents, new parents) that spends exactly `budget`, and its prior weight.
+
+    Each new parent carries at least one unit of the remaining budget; a plan with no new
+    parent must spend the whole budget on this quantity. When free slots run short, plans that
+    spend more budget per quantity (prefix, reuse) are the only ones that fit. Cached: the same
+    few arguments recur in every graph, and listing them was a tenth of the generator's time.
+    """
+    options = []
+    for has_prefix in (0, 1):
+        inner = budget - has_prefix
+        for n_parents, weight in PARENT_COUNT_WEIGHTS.items():
+            rest = inner - n_parents
+            if rest < 0:
+                continue
+            for n_new in range(0, n_parents + 1):
+                n_reused = n_parents - n_new
+                if n_reused > n_candidates or n_new > slots or (n_new == 0) != (rest == 0) or n_new > rest:
+                    continue
+                prior = weight * (PREFIX_PROBABILITY if has_prefix else 1 - PREFIX_PROBABILITY)
+                prior *= REUSE_PROBABILITY ** n_reused
+                options.append(((has_prefix, n_parents, n_new), prior))
+    return tuple(zip(*options)) if options else ((), ())
 
 
 def _composition(total: int, parts: int, rng: random.Random) -> list[int]:
