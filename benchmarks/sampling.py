@@ -24,6 +24,7 @@ from interplay.lm.sampler import SamplingParams, sample
 from interplay.lm.tokenizer import build_tokenizer
 from interplay.world.mixture import MixtureSpec, problem_at
 from interplay.world.render import prompt_text
+from interplay.train.precision import cpu_description
 
 SAMPLES_PER_PROMPT = 8
 
@@ -55,6 +56,7 @@ def main() -> None:
     parser.add_argument("--presets", default="cpu,small")
     parser.add_argument("--batches", default="64,512")
     args = parser.parse_args()
+    print(f"# on {cpu_description()}")
     torch.manual_seed(0)
     tokenizer = build_tokenizer(max_number=22)
     spec = MixtureSpec.parse(ops="3-5", format="compact", order="topological", modulus=23)
