@@ -5,9 +5,10 @@
     interplay run recipes/f4_process_rewards.toml --scale cpu --out runs/f4 --cache runs/stages   # reuse f1's base
     torchrun --nproc_per_node 8 -m interplay.cli run recipes/f3_midtrain_vs_rl.toml --scale paper
 
-A stage instance lives in OUT/stages/<name>-<hash>/ (or under --cache, shared by runs), where the hash covers its kind, resolved
-settings, the world, the hashes of its inputs and the interplay version. A finished stage leaves
-stage.json there; a later run with the same hash reuses it, so variants share one base and a
+A stage instance lives in OUT/stages/<name>-<hash>/ (or under --cache, shared by runs), where the hash
+covers its kind, resolved settings, the world (user lexicons by content), the hashes of its inputs
+and the source code that builds stages. A finished stage leaves stage.json there (with that code's
+digest and its memory use); a later run with the same hash reuses it, so variants share one base and a
 re-run does only what is missing. An interrupted training or eval stage resumes from its own
 checkpoints. A failing stage stops the run with one line (the traceback goes to error.txt) and
 keeps everything finished. Under torchrun, training stages run on every rank (DDP) and the other
@@ -16,6 +17,7 @@ stages on rank 0 while the rest wait for its stage.json.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -42,9 +44,43 @@ def _rank() -> int:
     return int(os.environ.get("RANK", "0"))
 
 
+def source_digest(package: Path) -> str:
+    """A hash of the source that builds stages: every module under `package` but report/.
+
+    A stage is keyed on the code that produced it, not on `__version__`, which stays put through
+    commits (it once did through eight, one of which changed RL's precision), so a cache never
+    hands back a stage built by other code. report/ is left out: reports are rendered again from
+    the stage records on every run, never cached.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package).as_posix()
+        if not relative.startswith("report/"):
+            digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@functools.cache
+def code_digest() -> str:
+    """`source_digest` of this installed interplay package, computed once per process."""
+    return source_digest(Path(__file__).resolve().parents[1])
+
+
+def _lexicon_contents(world: dict) -> list[str]:
+    """Hashes of the user lexicon files a world names: their content, not their paths, decides the text."""
+    hashes = []
+    for path in world.get("lexicons", []):
+        try:
+            hashes.append(hashlib.sha256(Path(path).read_bytes()).hexdigest())
+        except OSError:
+            raise UserError(f"world.lexicons: cannot read {path}") from None
+    return hashes
+
+
 def stage_hash(instance: Instance, settings: dict, world: dict, input_hashes: dict) -> str:
     content = {"kind": instance.kind, "settings": settings, "world": world, "inputs": input_hashes,
-               "skip": instance.skip, "seed": instance.seed, "version": __version__}
+               "skip": instance.skip, "seed": instance.seed, "code": code_digest(),
+               "lexicons": _lexicon_contents(world)}
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
@@ -123,7 +159,8 @@ class Run:
                 self._fail(instance, directory, error)
             record = {"key": instance.key, "stage": instance.stage, "kind": instance.kind, "axes": dict(instance.axes),
                       "settings": settings, "inputs": instance.inputs, "hash": digest, "outputs": outputs, "notes": notes,
-                      "seconds": round(time.perf_counter() - started, 1), "memory_mb": memory_mb()}
+                      "seconds": round(time.perf_counter() - started, 1), "memory_mb": memory_mb(),
+                      "code": code_digest()[:12], "version": __version__}
             if rank == 0:
                 atomic_write_text(record_path, json.dumps(record, indent=1) + "\n")
             self._finished(instance, record)

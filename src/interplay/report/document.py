@@ -50,9 +50,9 @@ def _blocks(run: RunData, section: Section, calibration: Path | None) -> list[tu
         if calibration:
             blocks.append(("img", calibration))
     blocks.append(("h2", "Stages"))
-    blocks.append(("table", ["stage", "kind", "seconds", "settings"],
-                   [[key, r["kind"], f"{r.get('seconds', 0):.0f}", _settings_text(r["settings"])]
-                    for key, r in run.records.items()]))
+    blocks.append(("table", ["stage", "kind", "seconds", "code", "settings"],
+                   [[key, r["kind"], f"{r.get('seconds', 0):.0f}", r.get("code", r.get("version", "?")),
+                     _settings_text(r["settings"])] for key, r in run.records.items()]))
     return blocks
 
 
