@@ -129,3 +129,16 @@ set = { samples = 0 }
     assert len(list((tmp_path / "out" / "stages").glob("*/stage.json"))) == 2  # test set and base kept
     again = interplay("run", recipe, "--scale", "tiny", "--out", tmp_path / "out")
     assert "test: cached" in again.stderr and "base: cached" in again.stderr
+
+
+def test_only_runs_the_named_stages_and_what_they_read(runs, tmp_path):
+    root, _ = runs
+    plan = interplay("run", RECIPES / "f1_edge_of_competence.toml", "--scale", "tiny", "--cache", root / "cache",
+                     "--out", tmp_path / "only", "--only", "probe", "--dry-run")
+    assert [row.split()[0] for row in plan.stdout.splitlines()[2:-2]] == ["base", "probe"]
+    result = interplay("run", RECIPES / "f1_edge_of_competence.toml", "--scale", "tiny", "--cache", root / "cache",
+                       "--out", tmp_path / "only", "--only", "probe")
+    assert result.returncode == 0 and "probe: cached" in result.stderr and "no report" in result.stderr
+    assert not (tmp_path / "only" / "report").exists()
+    wrong = interplay("run", RECIPES / "f1_edge_of_competence.toml", "--scale", "tiny", "--only", "prob")
+    assert wrong.returncode == 2 and "no stage prob" in wrong.stderr

@@ -3,6 +3,7 @@
     interplay run recipes/f1_edge_of_competence.toml --scale cpu --seeds 0,1,2 --out runs/f1
     interplay run recipes/demo.toml --scale tiny --dry-run          # the plan, FLOPs and CPU time
     interplay run recipes/f4_process_rewards.toml --scale cpu --out runs/f4 --cache runs/stages   # reuse f1's base
+    interplay run recipes/f1_edge_of_competence.toml --scale cpu --cache runs/stages --only probe  # the base, probed
     torchrun --nproc_per_node 8 -m interplay.cli run recipes/f3_midtrain_vs_rl.toml --scale paper
 
 A stage instance lives in OUT/stages/<name>-<hash>/ (or under --cache, shared by runs), where the hash
@@ -87,7 +88,8 @@ def stage_hash(instance: Instance, settings: dict, world: dict, input_hashes: di
 class Run:
     """One recipe at one scale and seed list, in one output directory."""
 
-    def __init__(self, recipe: Recipe, scale: str, seeds: list[int] | None, out: str | Path, cache: str | Path | None = None):
+    def __init__(self, recipe: Recipe, scale: str, seeds: list[int] | None, out: str | Path, cache: str | Path | None = None,
+                 only: list[str] | None = None):
         self.recipe, self.scale, self.out = recipe, scale, Path(out)
         self.cache = Path(cache) if cache else self.out / "stages"
         self.seeds = recipe.seeds if seeds is None else seeds
@@ -95,6 +97,24 @@ class Run:
         self.world = recipe.world_for(scale)
         self.by_key = {i.key: i for i in self.instances}
         self.records: dict[str, dict] = {}  # key -> stage record (settings, hash, outputs) once known
+        self.partial = only is not None
+        if only is not None:
+            self.instances = self._needed_for(only)
+
+    def _needed_for(self, stages: list[str]) -> list[Instance]:
+        """The instances of `stages` and everything they read, in run order (`--only`)."""
+        unknown = sorted(set(stages) - {i.stage for i in self.instances})
+        if unknown:
+            raise UserError(f"--only: no stage {', '.join(unknown)} in {self.recipe.name} "
+                            f"(stages: {', '.join(dict.fromkeys(i.stage for i in self.instances))})")
+        wanted = [i.key for i in self.instances if i.stage in stages]
+        needed: set[str] = set()
+        while wanted:
+            key = wanted.pop()
+            if key not in needed:
+                needed.add(key)
+                wanted += list(self.by_key[key].inputs.values()) + self._lineage_references(self.by_key[key])
+        return [i for i in self.instances if i.key in needed]
 
     # -- lineage -------------------------------------------------------------------------------
     def _outputs_of(self, instance: Instance):
@@ -164,7 +184,9 @@ class Run:
             if rank == 0:
                 atomic_write_text(record_path, json.dumps(record, indent=1) + "\n")
             self._finished(instance, record)
-        if rank == 0:
+        if rank == 0 and self.partial:
+            _say("--only: no report (the recipe's other stages have not run)")
+        elif rank == 0:
             from interplay.report.document import write_report
 
             paths = write_report(self.out)
@@ -299,6 +321,8 @@ def add_parser(commands) -> None:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="change a value of the scale table, e.g. --set rl_steps=90 (repeatable; stages that use it rerun)")
     parser.add_argument("--dry-run", action="store_true", help="print the plan with estimated FLOPs and CPU time")
+    parser.add_argument("--only", default=None, metavar="STAGES",
+                        help="comma-separated stages to run with what they need, no report (e.g. --only probe: the base and its probe)")
     parser.set_defaults(handler=_run)
 
 
@@ -318,7 +342,8 @@ def _run(args) -> None:
     recipe = Recipe.load(args.recipe)
     recipe.override_scale(args.scale, args.set)
     out = args.out or f"runs/{recipe.name}-{args.scale}"
-    run = Run(recipe, args.scale, parse_seeds(args.seeds), out, args.cache)
+    only = [stage.strip() for stage in args.only.split(",") if stage.strip()] if args.only else None
+    run = Run(recipe, args.scale, parse_seeds(args.seeds), out, args.cache, only)
     if args.dry_run:
         print(run.describe())
         return
