@@ -18,8 +18,8 @@ import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from interplay.world.mixture import MixtureSpec, problem_at  # noqa: E402
 from interplay.train.precision import cpu_description  # noqa: E402
+from interplay.world.mixture import MixtureSpec, problem_at  # noqa: E402
 
 TARGET = 2000.0
 PAPER_GENERATOR = 2.0  # problems/s, from the paper's own reported cost (~0.5 s per accepted problem)

@@ -22,9 +22,9 @@ from interplay.lm.hf import save_pretrained
 from interplay.lm.model import ModelConfig, Transformer
 from interplay.lm.sampler import SamplingParams, sample
 from interplay.lm.tokenizer import build_tokenizer
+from interplay.train.precision import cpu_description
 from interplay.world.mixture import MixtureSpec, problem_at
 from interplay.world.render import prompt_text
-from interplay.train.precision import cpu_description
 
 SAMPLES_PER_PROMPT = 8
 

@@ -17,10 +17,10 @@ import sys
 import tempfile
 import time
 
+from interplay.train.precision import cpu_description
 from interplay.verify.compare import gold_from_record, verify
 from interplay.verify.parse import extract_answer
 from interplay.world.mixture import MixtureSpec, problem_at
-from interplay.train.precision import cpu_description
 
 TARGET = 5000.0
 CLI_TARGET = 2000.0

@@ -229,21 +229,41 @@ class Run:
         lines = [f"recipe {self.recipe.name} (finding {self.recipe.finding}) at scale {self.scale}, seeds {self.seeds}",
                  f"{'stage':<44} {'kind':<9} {'FLOPs':>9} {'CPU time':>9}  state"]
         total_flops = total_seconds = remaining = 0.0
+        rates: dict[str, object] = {}  # model architecture and dtype -> this machine's speed for it
         for instance in self.instances:
             input_config = next((configs.get(k) for k in instance.inputs.values() if configs.get(k) is not None), None)
             config = model_config_for(instance.kind, instance.settings, self.world, input_config)
             configs[instance.key] = config
             count = _problem_count(instance, problems)
             problems[instance.key] = count
-            flops, seconds = (0.0, 0.0) if instance.skip else estimate(instance.kind, instance.settings, self.world, config, count)
+            speed = None if config is None else self._rates(config, instance, rates)
+            flops, seconds = (0.0, 0.0) if instance.skip else estimate(instance.kind, instance.settings, self.world,
+                                                                       config, count, speed)
             state = self._state(instance)
             total_flops += flops
             total_seconds += seconds
             remaining += seconds if state.startswith("to run") else 0.0
             lines.append(f"{instance.key:<44} {instance.kind:<9} {flops:9.2e} {_duration(seconds):>9}  {state}")
         lines.append(f"{'total':<44} {'':<9} {total_flops:9.2e} {_duration(total_seconds):>9}  ({_duration(remaining)} to run)")
-        lines.append("CPU time: rough, at rates measured on 2 cores (see experiments/stages.py)")
+        import torch
+
+        from interplay.train.precision import cpu_description
+
+        measured = "; ".join(f"{key}: train {r.train_flops_per_s:.2g} FLOP/s in {r.dtype}, sample {r.sample_flops_per_s:.2g} FLOP/s"
+                             for key, r in rates.items())
+        lines.append(f"CPU time: rough, at rates timed just now on {cpu_description()}, {torch.get_num_threads()} threads "
+                     f"({measured or 'no model stage'})")
         return "\n".join(lines)
+
+    def _rates(self, config, instance: Instance, known: dict):
+        """This machine's speed for the stage's model and dtype, timed once per architecture and dtype."""
+        from interplay.experiments.speed import measure_rates
+
+        dtype = str(instance.settings.get("train.dtype", instance.settings.get("rl.dtype", "auto")))
+        key = f"{config.num_layers}x{config.hidden_size}/{dtype}"
+        if key not in known:
+            known[key] = measure_rates(config, dtype)
+        return known[key]
 
     def _state(self, instance: Instance) -> str:
         if instance.skip:

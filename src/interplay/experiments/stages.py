@@ -3,8 +3,8 @@
 Every stage writes into its own directory and returns its outputs (paths and values later stages
 use). Training stages build the same configs the CLI reads, so a stage of a recipe and the
 command `interplay pretrain --config ... --set ...` are one code path. Estimates of FLOPs and CPU
-time are for `--dry-run`: FLOPs follow train/compute.py; seconds divide them by rates measured on
-the 2-core reference machine (benchmarks/), so they are rough anywhere else.
+time are for `--dry-run`: FLOPs follow train/compute.py; seconds divide them by the rates
+experiments/speed.py times on this machine for the stage's model and dtype.
 """
 
 from __future__ import annotations
@@ -14,16 +14,12 @@ from pathlib import Path
 from interplay.config import LMRunConfig, RLRunConfig, from_dict
 from interplay.errors import UserError
 
-# Effective FLOP/s on 2 cores for the cpu preset (width 128), from benchmarks/train_throughput.py and
-# benchmarks/sampling.py: training ~15k tokens/s in bf16 (1.7e11 FLOP/s), sampling ~7k new tokens/s
-# (2e10). Narrower models use the machine less well: rates scale with width up to 128.
-TRAIN_FLOPS_PER_S = 1.7e11
-SAMPLE_FLOPS_PER_S = 2.0e10
-# GRPO runs faster than both: it samples 512 sequences per batch, and its update passes see short
-# sequences in large batches. From the sample_seconds / train_seconds of the f1 cpu runs (30 steps,
-# 64 x 8 rollouts): 136 s of sampling and 101 s of updates against the 188 s and 178 s the rates above give.
-RL_SAMPLE_FLOPS_PER_S = 2.8e10
-RL_UPDATE_FLOPS_PER_S = 3.0e11
+# GRPO runs faster than evaluation sampling and pre-training steps: it samples 512 sequences per
+# batch, and its update passes see short sequences in large batches. From the sample_seconds /
+# train_seconds of the f1 cpu runs (30 steps, 64 x 8 rollouts) against the rates of the time:
+# 1.4x the sampling rate, 1.76x the training rate.
+RL_SAMPLE_SPEEDUP = 1.4
+RL_UPDATE_SPEEDUP = 1.76
 _PROMPT_TOKENS = 120  # a typical compact-format prompt, for estimates only
 _LOSS_SHARE = 0.35  # share of tokens with loss (and output projection) under loss_on = "solution"
 
@@ -134,21 +130,18 @@ def _model_config(settings: dict, world: dict):
     return ModelConfig.preset(config.model.preset, vocab, **config.model.overrides())
 
 
-def estimate(kind: str, settings: dict, world: dict, model_config, problems: int) -> tuple[float, float]:
-    """(FLOPs, CPU seconds on the reference machine), roughly, before anything has run."""
+def estimate(kind: str, settings: dict, world: dict, model_config, problems: int, rates) -> tuple[float, float]:
+    """(FLOPs, CPU seconds at `rates`, a speed.Rates of this machine), roughly, before anything has run."""
     from interplay.train.compute import forward_flops, sampling_flops, training_flops
 
     if kind == "generate" or model_config is None:
         return 0.0, problems / 3000  # generation runs at thousands of problems per second
-    usage = min(1.0, model_config.hidden_size / 128)
-    train_rate, sample_rate = TRAIN_FLOPS_PER_S * usage, SAMPLE_FLOPS_PER_S * usage
-    rl_sample_rate, rl_update_rate = RL_SAMPLE_FLOPS_PER_S * usage, RL_UPDATE_FLOPS_PER_S * usage
     if kind in ("pretrain", "midtrain"):
         config = lm_config(settings, world, Path("."))
         tokens = config.train.tokens
         head = tokens * (_LOSS_SHARE if config.train.loss_on == "solution" else 1.0)
         flops = training_flops(model_config, tokens, int(head), config.train.seq_len)
-        return flops, flops / train_rate
+        return flops, flops / rates.train_flops_per_s
     if kind == "rl":
         rl = rl_config(settings, world, Path(".")).rl
         rollouts = rl.steps * rl.prompts_per_step * rl.group_size
@@ -160,11 +153,12 @@ def estimate(kind: str, settings: dict, world: dict, model_config, problems: int
         if rl.max_flops:
             scale = min(1.0, rl.max_flops / (sample + train))
             sample, train = sample * scale, train * scale
-        return sample + train, sample / rl_sample_rate + train / rl_update_rate
+        seconds = sample / (rates.sample_flops_per_s * RL_SAMPLE_SPEEDUP) + train / (rates.train_flops_per_s * RL_UPDATE_SPEEDUP)
+        return sample + train, seconds
     samples = int(settings.get("samples", 64))
     response = int(settings.get("max_new_tokens", 512)) / 4
     flops = sampling_flops(model_config, int(problems * samples * response), _PROMPT_TOKENS + response / 2)
-    return flops, flops / sample_rate
+    return flops, flops / rates.sample_flops_per_s
 
 
 def model_config_for(kind: str, settings: dict, world: dict, input_config):
