@@ -46,15 +46,16 @@ def test_every_recipe_runs_to_a_report(runs, name):
 
 
 def test_memory_does_not_grow_stage_after_stage(runs):
-    """f2 runs its 17 stages in one process (no stage of it is shared). Its resident memory after each
-    stage may not climb more than 64 MB above where the first training stage left it: that is what
-    a leaked KV cache (~20 MB at tiny scale), optimizer or model copy per stage would exceed."""
+    """f2 runs 4 RL and 8 eval stages of the same shape in one process (no stage of it is shared).
+    Resident memory after the last of a kind may not exceed that after the first by 16 MB: a leaked
+    KV cache (~20 MB per eval at tiny scale), optimizer or model copy per stage would. (Measured:
+    RL flat, evals ~1 MB each, allocator noise; pre-training stages differ in data, so they are left out.)"""
     root, _ = runs
     plan = json.loads((root / "f2_context_exposure" / "plan.json").read_text())
     records = [json.loads(Path(instance["record"]).read_text()) for instance in plan["instances"]]
-    resident = [record["memory_mb"]["resident"] for record in records]
-    first_training = next(i for i, record in enumerate(records) if record["kind"] == "pretrain")
-    assert len(resident) >= 10 and max(resident[first_training:]) - resident[first_training] < 64, resident
+    for kind in ("rl", "eval"):
+        resident = [record["memory_mb"]["resident"] for record in records if record["kind"] == kind]
+        assert len(resident) >= 4 and resident[-1] - resident[0] < 16, (kind, resident)
 
 
 def test_findings_that_share_a_base_train_it_once(runs):
