@@ -31,12 +31,19 @@ class DistInfo:
         return self.world_size > 1
 
 
-def setup(device: torch.device) -> DistInfo:
+def setup(device_name: str) -> tuple[DistInfo, torch.device]:
+    """This process's rank and device, one rule for every stage: under torchrun, the process group
+    starts and a GPU run takes the local rank's GPU (made current, so NCCL and new CUDA tensors use
+    it); otherwise rank 0 of 1 on `pick_device(device_name)`."""
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    device = pick_device(device_name, local_rank)
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
     if "RANK" not in os.environ or int(os.environ.get("WORLD_SIZE", "1")) == 1:
-        return DistInfo()
+        return DistInfo(), device
     if not dist.is_initialized():
         dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
-    return DistInfo(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
+    return DistInfo(dist.get_rank(), dist.get_world_size(), local_rank), device
 
 
 def barrier(info: DistInfo) -> None:
@@ -60,11 +67,12 @@ def teardown(info: DistInfo) -> None:
 
 
 def pick_device(name: str, local_rank: int = 0) -> torch.device:
-    """`auto`: cuda, then mps, then cpu."""
+    """`auto`: cuda, then mps, then cpu; a GPU without an index is the local rank's."""
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda", local_rank)
         if torch.backends.mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
-    return torch.device(name)
+    device = torch.device(name)
+    return torch.device("cuda", local_rank) if device.type == "cuda" and device.index is None else device

@@ -90,8 +90,7 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
     """Run (or resume) GRPO from checkpoint `init`; returns the final checkpoint directory."""
     rl = config.rl
     rl.validate()
-    device = dist.pick_device(rl.device)
-    info = dist.setup(device)
+    info, device = dist.setup(rl.device)
     if rl.threads:
         torch.set_num_threads(rl.threads)
     if info.enabled and (rl.filter_groups or rl.prompts_per_step % info.world_size):

@@ -76,10 +76,7 @@ def train_lm(config: LMRunConfig, init: str | None = None, stop_when=None) -> Pa
     run = config.train
     run.validate()
     spec = config.data.spec()
-    device = dist.pick_device(run.device)
-    info = dist.setup(device)
-    if info.enabled and device.type == "cuda":
-        device = torch.device("cuda", info.local_rank)
+    info, device = dist.setup(run.device)
     if run.threads:
         torch.set_num_threads(run.threads)
     if run.batch_size % (run.grad_accum * info.world_size):
