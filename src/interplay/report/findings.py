@@ -133,7 +133,7 @@ def finding_2(run: RunData, out: Path) -> Section:
                       "RL on 50/50 A/B over all ops. At 0% and 0.1% RL does not transfer to B beyond trivial ops; "
                       "at >= 1% B reaches pass@128 ~100 at low ops and ~60 at op 20.")
     shares = run.axis_values("base", "share")
-    context = run.plan.get("world", {}).get("context_b") or _context_b(run)
+    context = _context_b(run)
     k = _kmax(run, "base", "rl")
     tables = run.evals("rl")
     ops = sorted({int(op) for t in tables for op in t.ops}) if tables else []

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from interplay.verify.parse import ParsedSolution, _equal, normalize_name, parse_solution
+from interplay.verify.parse import ParsedSolution, normalize_name, parse_solution, values_equal
 
 
 @dataclass(frozen=True)
@@ -92,11 +92,11 @@ def compare(parsed: ParsedSolution, gold: GoldGraph) -> Verification:
             missing += 1
             continue
         parents_ok = node.parents == parents
-        value_ok = node.value is not None and _equal(node.value, gold_value, gold.modulus)
+        value_ok = node.value is not None and values_equal(node.value, gold_value, gold.modulus)
         dependency += not parents_ok
         value += not value_ok
         correct += parents_ok and value_ok
-    answer_correct = parsed.answer is not None and _equal(parsed.answer, gold.answer, gold.modulus)
+    answer_correct = parsed.answer is not None and values_equal(parsed.answer, gold.answer, gold.modulus)
     process_accuracy = correct / len(gold.nodes) if gold.nodes else float(answer_correct)
     return Verification(
         answer_correct=answer_correct,

@@ -58,7 +58,8 @@ def normalize_name(name: str) -> str:
     return " ".join(name.lower().split())
 
 
-def _equal(a: int, b: int, modulus: int | None) -> bool:
+def values_equal(a: int, b: int, modulus: int | None) -> bool:
+    """Equal as integers, or as residues when the world computes modulo `modulus`."""
     return a == b if modulus is None else (a - b) % modulus == 0
 
 
@@ -114,7 +115,7 @@ def _check_chain(expressions: list[str], letters: _Letters, modulus: int | None)
             if not any(letter not in letters.values for letter in letters_in(expression)):
                 errors += 1  # not an expression at all: garbage between the '=' signs
             continue  # a letter the text never gave a value cannot be checked
-        if not _equal(value, final, modulus):
+        if not values_equal(value, final, modulus):
             errors += 1
     return final, min(errors, 1)
 
