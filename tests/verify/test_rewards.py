@@ -41,9 +41,14 @@ def test_bad_names(name):
 
 
 def test_verl_compute_score():
-    assert compute_score("interplay", RECORD["solution"], json.dumps(RECORD)) == 1.0
-    assert compute_score("interplay", RECORD["solution"], RECORD, {"reward": "strict"}) == 1.0
-    assert compute_score("interplay", "nonsense", RECORD, {"reward": "process"}) == 0.0
+    assert compute_score("interplay", RECORD["solution"], json.dumps(RECORD)) == {
+        "score": 1.0, "acc": 1.0, "process_accuracy": 1.0, "strict": 1.0}
+    assert compute_score("interplay", RECORD["solution"], RECORD, {"reward": "strict"})["score"] == 1.0
+    assert compute_score("interplay", "nonsense", RECORD, {"reward": "process"})["score"] == 0.0
+    # verl passes custom_reward_function.reward_kwargs as keywords; they win over extra_info
+    wrong_answer = RECORD["solution"].replace(f"Answer: {RECORD['answer']}.", f"Answer: {RECORD['answer'] + 1}.")
+    scored = compute_score("interplay", wrong_answer, RECORD, {"reward": "outcome"}, reward="process", unknown_kwarg=1)
+    assert scored["score"] == 1.0 and scored["acc"] == 0.0 and scored["strict"] == 0.0
 
 
 def test_trl_reward_function():

@@ -7,10 +7,11 @@ written), `mixed-gated:A,B` = the same but 0 when the answer is wrong (what the 
     reward = get_reward("mixed-gated:0.2,0.8")
     reward(verify(text, gold))                               # -> float
 
-verl (custom reward function, `custom_reward_function.path=.../rewards.py`, `name=compute_score`):
+verl (custom reward function, `custom_reward_function.path=.../rewards.py`, `name=compute_score`,
+optionally `+custom_reward_function.reward_kwargs.reward=strict`):
 
-    compute_score("interplay", solution_str, ground_truth=json.dumps(record),
-                  extra_info={"reward": "strict"})
+    compute_score("interplay", solution_str, ground_truth=json.dumps(record), reward="strict")
+    # -> {"score": 1.0, "acc": 1.0, "process_accuracy": 1.0, "strict": 1.0}
 
 TRL (GRPOTrainer passes the dataset's columns as keyword arguments; give it a `gold` column
 holding each problem record, or its JSON):
@@ -72,10 +73,18 @@ def _record(gold) -> dict:
     return json.loads(gold) if isinstance(gold, str) else gold
 
 
-def compute_score(data_source, solution_str: str, ground_truth, extra_info: dict | None = None) -> float:
-    """verl's custom reward signature; `ground_truth` is a problem record (dict or JSON string)."""
-    name = (extra_info or {}).get("reward", "outcome")
-    return get_reward(name)(verify(solution_str, gold_from_record(_record(ground_truth))))
+def compute_score(data_source, solution_str: str, ground_truth, extra_info: dict | None = None,
+                  reward: str | None = None, **_kwargs) -> dict:
+    """verl's custom reward function: the reward named by `reward` (verl passes
+    `custom_reward_function.reward_kwargs` as keywords) or by `extra_info["reward"]`, else outcome.
+
+    `ground_truth` is a problem record (dict or JSON string). Returns verl's dict form: `score` is the
+    reward; the other keys (answer, process and strict correctness) land in verl's logged metrics.
+    """
+    name = reward or (extra_info or {}).get("reward", "outcome")
+    result = verify(solution_str, gold_from_record(_record(ground_truth)))
+    return {"score": get_reward(name)(result), "acc": float(result.answer_correct),
+            "process_accuracy": result.process_accuracy, "strict": float(result.strict_correct)}
 
 
 def trl_reward(name: str = "outcome") -> Callable[..., list[float]]:
