@@ -47,13 +47,27 @@ def learning_rate(step: int, total: int, config) -> float:
     return config.min_lr + 0.5 * (config.lr - config.min_lr) * (1 + math.cos(math.pi * progress))
 
 
+LOSS_ROWS_BUCKET = 256
+
+
 def masked_loss_sum(model, batch: PackedBatch, document_mask: bool = False) -> torch.Tensor:
-    """Sum of token cross-entropies where the loss mask is set; the output projection runs only there."""
+    """Sum of token cross-entropies where the loss mask is set; the output projection runs only there.
+
+    The selected positions are padded (with position 0, left out of the sum) to a multiple of
+    LOSS_ROWS_BUCKET, so the logits take one of a few sizes. With an exact count every step asked
+    the allocator for a size it had never seen, and glibc's heap fragmented: a cpu-preset run grew
+    ~11 MB of resident memory per second of training (5.5 GB after the 27M-token base).
+    """
     attention = batch.attention_mask() if document_mask else None
     hidden = model(batch.inputs, mask=attention, return_hidden=True)
     core = model.module if isinstance(model, DistributedDataParallel) else model
-    logits = core.lm_head(hidden[batch.loss_mask])
-    return F.cross_entropy(logits.float(), batch.targets[batch.loss_mask], reduction="sum")
+    positions = batch.loss_mask.flatten().nonzero().squeeze(1)
+    count = len(positions)
+    padding = -count % LOSS_ROWS_BUCKET
+    rows = torch.cat([positions, positions.new_zeros(padding)])
+    logits = core.lm_head(hidden.flatten(0, 1)[rows])
+    losses = F.cross_entropy(logits.float(), batch.targets.flatten()[rows], reduction="none")
+    return losses[:count].sum()
 
 
 @torch.no_grad()
