@@ -224,6 +224,10 @@ class Run:
     # -- dry run -------------------------------------------------------------------------------
     def describe(self) -> str:
         """The plan: every instance with its inputs, estimated FLOPs and CPU time, and cache state."""
+        import torch  # here, not at the top: `interplay run --help` and the CLI's other commands stay torch-free
+
+        from interplay.train.precision import cpu_description
+
         configs: dict[str, object] = {}
         problems: dict[str, int] = {}
         lines = [f"recipe {self.recipe.name} (finding {self.recipe.finding}) at scale {self.scale}, seeds {self.seeds}",
@@ -245,10 +249,6 @@ class Run:
             remaining += seconds if state.startswith("to run") else 0.0
             lines.append(f"{instance.key:<44} {instance.kind:<9} {flops:9.2e} {_duration(seconds):>9}  {state}")
         lines.append(f"{'total':<44} {'':<9} {total_flops:9.2e} {_duration(total_seconds):>9}  ({_duration(remaining)} to run)")
-        import torch
-
-        from interplay.train.precision import cpu_description
-
         measured = "; ".join(f"{key}: train {r.train_flops_per_s:.2g} FLOP/s in {r.dtype}, sample {r.sample_flops_per_s:.2g} FLOP/s"
                              for key, r in rates.items())
         lines.append(f"CPU time: rough, at rates timed just now on {cpu_description()}, {torch.get_num_threads()} threads "
