@@ -1,10 +1,11 @@
-"""The sampler: greedy equals naive recomputation, stops, mixed prompt lengths, shared prefill, seeds."""
+"""The sampler: greedy equals naive recomputation, stops, mixed prompt lengths, shared prefill, seeds,
+the sampled distribution, and a slice of a batch sampling what the whole batch would."""
 
 import pytest
 import torch
 
 from interplay.lm.model import ModelConfig, Transformer
-from interplay.lm.sampler import SamplingParams, _filter_logits, sample
+from interplay.lm.sampler import SamplingParams, _filter_logits, _next_tokens, sample
 
 STOP = 7
 
@@ -63,3 +64,27 @@ def test_top_k_and_top_p_filtering():
     assert kept_k.tolist() == [[True, True, False, False]]
     kept_p = torch.isfinite(_filter_logits(logits, SamplingParams(top_p=0.7)))
     assert kept_p.tolist() == [[True, True, False, False]]  # 0.5 < 0.7, and 0.3 crosses it
+
+
+def test_tokens_follow_the_filtered_distribution():
+    logits = torch.log(torch.tensor([0.5, 0.3, 0.15, 0.05])).expand(40_000, -1)
+    uniforms = torch.rand(40_000, generator=torch.Generator().manual_seed(0))
+    tokens = _next_tokens(logits, SamplingParams(temperature=1.0), uniforms)
+    frequencies = torch.bincount(tokens, minlength=4) / 40_000
+    assert torch.allclose(frequencies, torch.tensor([0.5, 0.3, 0.15, 0.05]), atol=0.01)
+    tokens = _next_tokens(logits, SamplingParams(temperature=1.0, top_k=2), uniforms)
+    assert set(tokens.tolist()) == {0, 1}  # a filtered token has no width on the CDF
+    assert abs((tokens == 0).float().mean().item() - 0.5 / 0.8) < 0.01
+
+
+def test_a_slice_of_a_batch_samples_what_the_whole_batch_gives_its_rows(model):
+    prompts = [[9, 10], [11], [12, 13, 14], [15], [16, 17]]
+    params = SamplingParams(temperature=1.0, max_new_tokens=20)
+    whole = sample(model, prompts, n=3, params=params, stop_ids={STOP}, seed=4)
+    for first, last in ((0, 2), (2, 5), (4, 5)):
+        part = sample(model, prompts[first:last], n=3, params=params, stop_ids={STOP}, seed=4, first_prompt=first,
+                      total_prompts=len(prompts))
+        assert part == whole[3 * first:3 * last]
+    assert len(set(map(tuple, whole))) > 5  # the rows do not share one random stream
+    with pytest.raises(ValueError, match="not inside a batch"):
+        sample(model, prompts, n=1, params=params, stop_ids={STOP}, first_prompt=1, total_prompts=5)

@@ -121,7 +121,7 @@ def test_one_update_moves_probability_towards_the_better_completion():
             return response_logprobs(model, sequence, torch.tensor([3]), torch.tensor([completion]))[0].sum().item()
 
     before = [sequence_logp(c) for c in completions]
-    stats = _update(model, model, None, optimizer, prompts, completions, torch.tensor([1.0, -1.0]),
+    stats = _update(model, None, optimizer, prompts, completions, torch.tensor([1.0, -1.0]),
                     torch.ones(2, dtype=torch.bool), rl, torch.device("cpu"))
     after = [sequence_logp(c) for c in completions]
     assert stats["updated"] and after[0] > before[0] and after[1] < before[1]

@@ -75,12 +75,13 @@ def test_sigkill_then_rerun_ends_with_the_same_weights(tmp_path):
 
 
 def test_ddp_on_two_processes_matches_one_process(tmp_path):
-    steps = ["train.tokens=10240", "train.eval_every=100"]  # 10 steps of 8 sequences
+    # 10 steps of 8 sequences in 2 micro-batches: gradients reduced once per step (no_sync on the first).
+    steps = ["train.tokens=10240", "train.eval_every=100", "train.grad_accum=2"]
     pretrain(tmp_path / "single", *steps)
     sets = [a for s in TINY + [f"train.out={tmp_path / 'ddp'}", *steps] for a in ("--set", s)]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port",
-                             "29517", "-m", "interplay.cli", "pretrain", *sets], capture_output=True, text=True, env=env)
+                             "29517", "-m", "interplay.cli", "pretrain", *sets], capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     single, ddp = weights(tmp_path / "single" / "final"), weights(tmp_path / "ddp" / "final")
     assert max((single[k] - ddp[k]).abs().max().item() for k in single) < 1e-4

@@ -31,7 +31,7 @@ from pathlib import Path
 from interplay import __version__
 from interplay.errors import UserError
 from interplay.experiments.recipe import Instance, Recipe, resolve_references
-from interplay.experiments.stages import estimate, model_config_for, run_stage
+from interplay.experiments.stages import cpu_seconds, estimate, gpu_memory, model_config_for, run_stage
 from interplay.jsonl import atomic_write_text
 from interplay.world.mixture import parse_ops
 
@@ -223,37 +223,63 @@ class Run:
 
     # -- dry run -------------------------------------------------------------------------------
     def describe(self) -> str:
-        """The plan: every instance with its inputs, estimated FLOPs and CPU time, and cache state."""
+        """The plan: every instance with its inputs, estimated FLOPs, CPU time (timed here), time on one
+        H100 and GPU memory, and cache state. Paper scale is not timed on this CPU: it runs on GPUs."""
         import torch  # here, not at the top: `interplay run --help` and the CLI's other commands stay torch-free
 
+        from interplay.experiments import gpu
         from interplay.train.precision import cpu_description
 
+        timed = self.scale != "paper"
         configs: dict[str, object] = {}
         problems: dict[str, int] = {}
         lines = [f"recipe {self.recipe.name} (finding {self.recipe.finding}) at scale {self.scale}, seeds {self.seeds}",
-                 f"{'stage':<44} {'kind':<9} {'FLOPs':>9} {'CPU time':>9}  state"]
-        total_flops = total_seconds = remaining = 0.0
+                 f"{'stage':<44} {'kind':<9} {'FLOPs':>9} {'CPU time':>9} {'H100':>9} {'GPU mem':>8}  state"]
+        total = {"flops": 0.0, "cpu": 0.0, "gpu": 0.0, "cpu left": 0.0, "gpu left": 0.0}
         rates: dict[str, object] = {}  # model architecture and dtype -> this machine's speed for it
+        tight: list[str] = []  # stages that do not fit one GPU
         for instance in self.instances:
             input_config = next((configs.get(k) for k in instance.inputs.values() if configs.get(k) is not None), None)
             config = model_config_for(instance.kind, instance.settings, self.world, input_config)
             configs[instance.key] = config
             count = _problem_count(instance, problems)
             problems[instance.key] = count
-            speed = None if config is None else self._rates(config, instance, rates)
-            flops, seconds = (0.0, 0.0) if instance.skip else estimate(instance.kind, instance.settings, self.world,
-                                                                       config, count, speed)
+            cost, cpu, memory = gpu.Cost(), 0.0, gpu.Memory()
+            if not instance.skip:
+                cost = estimate(instance.kind, instance.settings, self.world, config, count)
+                memory = gpu_memory(instance.kind, instance.settings, self.world, config)
+                if instance.kind == "generate":
+                    cpu = count / 3000  # thousands of problems per second
+                elif timed and config is not None:
+                    cpu = cpu_seconds(instance.kind, cost, self._rates(config, instance, rates))
+            gpu_seconds = gpu.h100_seconds(cost)
             state = self._state(instance)
-            total_flops += flops
-            total_seconds += seconds
-            remaining += seconds if state.startswith("to run") else 0.0
-            lines.append(f"{instance.key:<44} {instance.kind:<9} {flops:9.2e} {_duration(seconds):>9}  {state}")
-        lines.append(f"{'total':<44} {'':<9} {total_flops:9.2e} {_duration(total_seconds):>9}  ({_duration(remaining)} to run)")
-        measured = "; ".join(f"{key}: train {r.train_flops_per_s:.2g} FLOP/s in {r.dtype}, sample {r.sample_flops_per_s:.2g} FLOP/s"
-                             for key, r in rates.items())
-        lines.append(f"CPU time: rough, at rates timed just now on {cpu_description()}, {torch.get_num_threads()} threads "
-                     f"({measured or 'no model stage'})")
-        return "\n".join(lines)
+            left = state.startswith("to run")
+            for key, value in (("flops", cost.flops), ("cpu", cpu), ("gpu", gpu_seconds), ("cpu left", cpu * left),
+                               ("gpu left", gpu_seconds * left)):
+                total[key] += value
+            cpu_text = _duration(cpu) if timed or instance.kind == "generate" else "-"
+            lines.append(f"{instance.key:<44} {instance.kind:<9} {cost.flops:9.2e} {cpu_text:>9} {_duration(gpu_seconds):>9} "
+                         f"{memory.total / 2**30:6.1f} GB  {state}")
+            splits = memory.splits_to_fit()
+            if splits != 1 and memory.total:
+                tight.append(f"{instance.key}: {memory.total / 2**30:.0f} GB does not fit one 80 GB H100; "
+                             + (f"cut its batch in >= {splits} (gradient accumulation, or that many GPUs)" if splits
+                                else "its weights and optimizer state alone do not fit (shard them)"))
+        left = f"{_duration(total['cpu left'])} to run" if timed else f"{_duration(total['gpu left'])} to run on one H100"
+        lines.append(f"{'total':<44} {'':<9} {total['flops']:9.2e} {_duration(total['cpu']) if timed else '-':>9} "
+                     f"{_duration(total['gpu']):>9} {'':>8}  ({left})")
+        if timed:
+            measured = "; ".join(f"{key}: train {r.train_flops_per_s:.2g} FLOP/s in {r.dtype}, sample {r.sample_flops_per_s:.2g} FLOP/s"
+                                 for key, r in rates.items())
+            lines.append(f"CPU time: rough, at rates timed just now on {cpu_description()}, {torch.get_num_threads()} threads "
+                         f"({measured or 'no model stage'})")
+        else:
+            lines.append("CPU time: not timed at paper scale (it runs on GPUs)")
+        lines.append(f"H100 time: FLOPs at {gpu.TRAIN_MFU:.0%} MFU for training and {gpu.SAMPLE_MFU:.0%} for sampling of "
+                     f"{gpu.H100_BF16_FLOPS / 1e12:.0f} TFLOP/s (dense bf16); GPU mem: a stage's peak on one GPU "
+                     f"(weights, gradients, AdamW state, one micro-batch's activations, KV cache; experiments/gpu.py)")
+        return "\n".join(lines + tight)
 
     def _rates(self, config, instance: Instance, known: dict):
         """This machine's speed for the stage's model and dtype, timed once per architecture and dtype."""

@@ -4,7 +4,8 @@ Every stage writes into its own directory and returns its outputs (paths and val
 use). Training stages build the same configs the CLI reads, so a stage of a recipe and the
 command `interplay pretrain --config ... --set ...` are one code path. Estimates of FLOPs and CPU
 time are for `--dry-run`: FLOPs follow train/compute.py; seconds divide them by the rates
-experiments/speed.py times on this machine for the stage's model and dtype.
+experiments/speed.py times on this machine for the stage's model and dtype; GPU time and memory
+are experiments/gpu.py's.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from interplay.config import LMRunConfig, RLRunConfig, from_dict
 from interplay.errors import UserError
+from interplay.experiments.gpu import Cost, Memory, memory
 
 # GRPO runs faster than evaluation sampling and pre-training steps: it samples 512 sequences per
 # batch, and its update passes see short sequences in large batches. From the sample_seconds /
@@ -130,18 +132,17 @@ def _model_config(settings: dict, world: dict):
     return ModelConfig.preset(config.model.preset, vocab, **config.model.overrides())
 
 
-def estimate(kind: str, settings: dict, world: dict, model_config, problems: int, rates) -> tuple[float, float]:
-    """(FLOPs, CPU seconds at `rates`, a speed.Rates of this machine), roughly, before anything has run."""
+def estimate(kind: str, settings: dict, world: dict, model_config, problems: int) -> Cost:
+    """A stage's FLOPs, split into training and sampling, roughly, before anything has run."""
     from interplay.train.compute import forward_flops, sampling_flops, training_flops
 
     if kind == "generate" or model_config is None:
-        return 0.0, problems / 3000  # generation runs at thousands of problems per second
+        return Cost()
     if kind in ("pretrain", "midtrain"):
         config = lm_config(settings, world, Path("."))
         tokens = config.train.tokens
         head = tokens * (_LOSS_SHARE if config.train.loss_on == "solution" else 1.0)
-        flops = training_flops(model_config, tokens, int(head), config.train.seq_len)
-        return flops, flops / rates.train_flops_per_s
+        return Cost(train_flops=training_flops(model_config, tokens, int(head), config.train.seq_len))
     if kind == "rl":
         rl = rl_config(settings, world, Path(".")).rl
         rollouts = rl.steps * rl.prompts_per_step * rl.group_size
@@ -150,15 +151,38 @@ def estimate(kind: str, settings: dict, world: dict, model_config, problems: int
         sample = sampling_flops(model_config, int(rollouts * response), context)
         passes = 3 * rl.ppo_epochs + (rl.kl_loss_coef > 0)
         train = passes * forward_flops(model_config, int(rollouts * (_PROMPT_TOKENS + response)), int(rollouts * response), context)
-        if rl.max_flops:
-            scale = min(1.0, rl.max_flops / (sample + train))
-            sample, train = sample * scale, train * scale
-        seconds = sample / (rates.sample_flops_per_s * RL_SAMPLE_SPEEDUP) + train / (rates.train_flops_per_s * RL_UPDATE_SPEEDUP)
-        return sample + train, seconds
+        scale = min(1.0, rl.max_flops / (sample + train)) if rl.max_flops else 1.0
+        return Cost(train_flops=train * scale, sample_flops=sample * scale)
     samples = int(settings.get("samples", 64))
     response = int(settings.get("max_new_tokens", 512)) / 4
-    flops = sampling_flops(model_config, int(problems * samples * response), _PROMPT_TOKENS + response / 2)
-    return flops, flops / rates.sample_flops_per_s
+    return Cost(sample_flops=sampling_flops(model_config, int(problems * samples * response), _PROMPT_TOKENS + response / 2))
+
+
+def cpu_seconds(kind: str, cost: Cost, rates) -> float:
+    """`cost` at the rates of this machine (a speed.Rates); generation at thousands of problems per second."""
+    if kind == "rl":  # GRPO's batches run faster than the rates' small probes (see the constants above)
+        return (cost.sample_flops / (rates.sample_flops_per_s * RL_SAMPLE_SPEEDUP)
+                + cost.train_flops / (rates.train_flops_per_s * RL_UPDATE_SPEEDUP))
+    return cost.sample_flops / rates.sample_flops_per_s + cost.train_flops / rates.train_flops_per_s
+
+
+def gpu_memory(kind: str, settings: dict, world: dict, model_config) -> Memory:
+    """Peak memory on one GPU (experiments/gpu.py says what is counted)."""
+    if kind == "generate" or model_config is None:
+        return Memory()
+    if kind in ("pretrain", "midtrain"):
+        train = lm_config(settings, world, Path(".")).train
+        share = _LOSS_SHARE if train.loss_on == "solution" else 1.0
+        return memory(kind, model_config, train.batch_size // train.grad_accum, train.seq_len, share)
+    if kind == "rl":
+        rl = rl_config(settings, world, Path(".")).rl
+        length = _PROMPT_TOKENS + rl.max_new_tokens
+        rollouts = rl.prompts_per_step * rl.group_size
+        return memory(kind, model_config, min(rl.micro_batch_rows, rollouts), length, rl.max_new_tokens / length,
+                      sample_rows=rollouts, sample_length=length, reference=rl.kl_loss_coef > 0)
+    rows = int(settings.get("batch_rows", 256))
+    return memory(kind, model_config, 0, 0, sample_rows=rows,
+                  sample_length=_PROMPT_TOKENS + int(settings.get("max_new_tokens", 512)))
 
 
 def model_config_for(kind: str, settings: dict, world: dict, input_config):

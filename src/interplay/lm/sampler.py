@@ -7,7 +7,14 @@
 Prompts of different lengths are left-padded into one batch; each prompt is prefilled once and
 its cache copied to its n samples; then every row decodes one token per step. Rows that stopped
 are dropped from the batch (their cache rows too) once they are half of it, so long tails do not
-pay for finished rows. Deterministic for a seed on a given device.
+pay for finished rows.
+
+Randomness is drawn per completion, not per batch: at each decoding step the generator draws one
+uniform number for every completion of the whole batch (`total_prompts` x n), and completion i
+samples its token by inverting its distribution's CDF at number i. So a completion depends only on
+the seed and its place in the batch, not on which other rows share the pass: under torchrun each
+rank samples its slice of a step's prompts (`first_prompt`) and together they draw exactly what one
+process would (up to float rounding of differently shaped matmuls).
 """
 
 from __future__ import annotations
@@ -39,11 +46,15 @@ def _filter_logits(logits: torch.Tensor, params: SamplingParams) -> torch.Tensor
     return logits
 
 
-def _next_tokens(logits: torch.Tensor, params: SamplingParams, generator: torch.Generator) -> torch.Tensor:
+def _next_tokens(logits: torch.Tensor, params: SamplingParams, uniforms: torch.Tensor | None) -> torch.Tensor:
+    """Greedy, or the token at each row's uniform number on its cumulative distribution."""
     if params.temperature == 0:
         return logits.argmax(-1)
     probabilities = torch.softmax(_filter_logits(logits.float() / params.temperature, params), dim=-1)
-    return torch.multinomial(probabilities, 1, generator=generator).squeeze(-1)
+    cumulative = probabilities.cumsum(-1)
+    # The first token whose cumulative probability exceeds u * total: filtered tokens (zero width) are never hit.
+    points = (uniforms * cumulative[:, -1]).unsqueeze(-1)
+    return torch.searchsorted(cumulative, points, right=True).squeeze(-1).clamp(max=logits.shape[-1] - 1)
 
 
 def _select_rows(cache: KVCache, rows: torch.Tensor) -> None:
@@ -53,8 +64,17 @@ def _select_rows(cache: KVCache, rows: torch.Tensor) -> None:
 
 @torch.no_grad()
 def sample(model: Transformer, prompts: list[list[int]], n: int, params: SamplingParams, stop_ids: set[int],
-           seed: int = 0, pad_id: int = 0) -> list[list[int]]:
-    """n completions for each prompt (prompt-major order), each ending at a stop token or the limit."""
+           seed: int = 0, pad_id: int = 0, first_prompt: int = 0, total_prompts: int | None = None) -> list[list[int]]:
+    """n completions for each prompt (prompt-major order), each ending at a stop token or the limit.
+
+    `prompts` may be a slice of a larger batch of `total_prompts` prompts starting at `first_prompt`:
+    its completions are then those the whole batch would give its rows (see the module docstring).
+    """
+    total_prompts = len(prompts) if total_prompts is None else total_prompts
+    if not prompts:
+        return []
+    if first_prompt < 0 or first_prompt + len(prompts) > total_prompts:
+        raise ValueError(f"prompts {first_prompt}..{first_prompt + len(prompts)} are not inside a batch of {total_prompts}")
     device = model.lm_head.weight.device
     model.eval()
     generator = torch.Generator(device=device).manual_seed(seed)
@@ -83,7 +103,9 @@ def sample(model: Transformer, prompts: list[list[int]], n: int, params: Samplin
     stop = torch.tensor(sorted(stop_ids), dtype=torch.long, device=device)
     key_mask = torch.cat([real, torch.ones(len(expand), params.max_new_tokens, dtype=torch.bool, device=device)], 1)
     for step in range(params.max_new_tokens):
-        tokens = _next_tokens(logits, params, generator)
+        uniforms = (torch.rand(total_prompts * n, generator=generator, device=device)[first_prompt * n + rows]
+                    if params.temperature else None)
+        tokens = _next_tokens(logits, params, uniforms)
         for row, token, done in zip(rows.tolist(), tokens.tolist(), finished.tolist()):
             if not done:
                 outputs[row].append(token)

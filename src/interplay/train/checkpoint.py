@@ -68,10 +68,10 @@ def publish_final(checkpoint: Path, final: Path) -> None:
 
 
 def finish_run(out: Path, info: dist.DistInfo) -> Path:
-    """End of a training phase on every rank: rank 0 publishes OUT/final, then the group closes."""
+    """End of a training phase on every rank: rank 0 publishes OUT/final while the others wait (the
+    process group stays open for the next stage; it closes when the process exits)."""
     final = Path(out) / "final"
     if info.is_main:
         publish_final(latest_checkpoint(out), final)
     dist.barrier(info)
-    dist.teardown(info)
     return final

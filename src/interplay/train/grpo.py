@@ -7,6 +7,12 @@ One step: prompts from the [data] mixture (or `rl.problems`, or the adaptive cur
 through the KV-cache sampler -> rewards from the process verifier -> group advantages -> `ppo_epochs`
 clipped-surrogate updates with an optional KL term to the frozen initial model. Everything a step
 draws is seeded by (seed, step), so a resumed run repeats exactly what the killed one would have done.
+
+Under torchrun each rank samples and trains a contiguous share of the step's prompts; the step's
+outcomes are gathered, so rewards, advantages, filtered groups, the curriculum and the logged
+metrics are the whole step's on every rank; losses are normalised by whole-step counts and
+gradients summed over ranks once per update. The run is then the one a single process would make
+(tests/train/test_grpo_ddp.py: equal weights), filtered groups included, at any number of processes.
 """
 
 from __future__ import annotations
@@ -17,8 +23,6 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from torch.nn.parallel import DistributedDataParallel
-
 from interplay.config import RLRunConfig, to_toml
 from interplay.errors import UserError
 from interplay.jsonl import atomic_write_text, read_jsonl, write_jsonl
@@ -49,11 +53,10 @@ def response_logprobs(model, sequences: torch.Tensor, starts: torch.Tensor, targ
     ratio compares the policy that sampled with the one being trained.
     """
     hidden = model(sequences, return_hidden=True)
-    core = model.module if isinstance(model, DistributedDataParallel) else model
     steps = torch.arange(targets.shape[1], device=sequences.device)
     where = (starts[:, None] - 1 + steps[None, :]).clamp(max=sequences.shape[1] - 1)
     picked = hidden.gather(1, where[..., None].expand(-1, -1, hidden.shape[-1]))
-    log_probs = F.log_softmax(core.lm_head(picked).float() / temperature, dim=-1)
+    log_probs = F.log_softmax(model.lm_head(picked).float() / temperature, dim=-1)
     logp = log_probs.gather(-1, targets[..., None]).squeeze(-1)
     entropy = -(log_probs.exp() * log_probs).sum(-1)
     return logp, entropy
@@ -93,10 +96,9 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
     info, device = dist.setup(rl.device)
     if rl.threads:
         torch.set_num_threads(rl.threads)
-    if info.enabled and (rl.filter_groups or rl.prompts_per_step % info.world_size):
-        # Every rank must run the same number of forward/backward passes, or DDP waits forever.
-        raise UserError("under torchrun, rl.prompts_per_step must divide by the number of processes "
-                        "and rl.filter_groups must be false")
+    if rl.prompts_per_step < info.world_size:
+        raise UserError(f"rl.prompts_per_step ({rl.prompts_per_step}) must be at least the number of processes "
+                        f"({info.world_size})")
     init_dir, out = Path(init), Path(rl.out)
     if not (init_dir / "tokenizer.json").exists():
         raise UserError(f"--init {init}: not an interplay checkpoint (no tokenizer.json)")
@@ -126,7 +128,6 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
     metrics_path = out / "metrics.jsonl"
     if info.is_main:
         truncate_metrics(metrics_path, step)
-    trained = DistributedDataParallel(model) if info.enabled else model
     prompts = _Prompts(config, spec, curriculum)
     validation = _validation_set(config, spec)
     params = SamplingParams(rl.temperature, rl.top_p, 0, rl.max_new_tokens)
@@ -139,28 +140,34 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
     while not done():
         for group in optimizer.param_groups:
             group["lr"] = rl.lr * min(1.0, (step + 1) / max(1, rl.lr_warmup_steps))
-        records = prompts.at(step)[info.rank::info.world_size]
+        step_records = prompts.at(step)
+        mine = dist.share(len(step_records), info)
+        records = step_records[mine.start:mine.stop]
         started = time.perf_counter()
         prompt_ids = [tokenizer.encode(prompt_text(r), add_special_tokens=False).ids for r in records]
-        completions = sample(model, prompt_ids, rl.group_size, params, stop, seed=(rl.seed * 1_000_003 + step) * 1024 + info.rank)
+        completions = sample(model, prompt_ids, rl.group_size, params, stop, seed=(rl.seed * 1_000_003 + step) * 1024,
+                             first_prompt=mine.start, total_prompts=len(step_records))
         sampled_at = time.perf_counter()
         results = [verify(tokenizer.decode(c, skip_special_tokens=False), gold_from_record(records[i // rl.group_size]))
                    for i, c in enumerate(completions)]
-        rewards = torch.tensor([reward_of(r) for r in results]).view(len(records), rl.group_size)
+        # The whole step's outcomes on every rank: (reward, strict, answer, length) per completion.
+        outcomes = dist.gather(info, [(reward_of(r), r.strict_correct, r.answer_correct, len(c))
+                                      for r, c in zip(results, completions)])
+        rewards = torch.tensor([o[0] for o in outcomes]).view(len(step_records), rl.group_size)
         zero_variance = zero_variance_groups(rewards)
-        advantages = group_advantages(rewards, rl.norm_adv_by_std_in_grpo).flatten()
-        keep = torch.ones(len(completions), dtype=torch.bool)
-        if rl.filter_groups:
-            keep = (~zero_variance).repeat_interleave(rl.group_size)
+        keep = (~zero_variance if rl.filter_groups else torch.ones_like(zero_variance)).repeat_interleave(rl.group_size)
+        mine_rows = slice(mine.start * rl.group_size, mine.stop * rl.group_size)
+        advantages = group_advantages(rewards, rl.norm_adv_by_std_in_grpo).flatten()[mine_rows]
         row = {"step": step + 1, "reward": rewards.mean().item(),
-               "strict": sum(r.strict_correct for r in results) / len(results),
-               "answer": sum(r.answer_correct for r in results) / len(results),
+               "strict": sum(o[1] for o in outcomes) / len(outcomes),
+               "answer": sum(o[2] for o in outcomes) / len(outcomes),
                "zero_variance_groups": zero_variance.float().mean().item(),
-               "response_length": sum(map(len, completions)) / len(completions)}
+               "response_length": sum(o[3] for o in outcomes) / len(outcomes)}
         if curriculum is not None:
-            curriculum.update([r["op"] for r in records for _ in range(rl.group_size)], [r.strict_correct for r in results])
+            curriculum.update([r["op"] for r in step_records for _ in range(rl.group_size)], [o[1] for o in outcomes])
             row["curriculum"] = curriculum.weights()
-        update_stats = _update(trained, model, reference, optimizer, prompt_ids, completions, advantages, keep, rl, device)
+        update_stats = _update(model, reference, optimizer, prompt_ids, completions, advantages, keep[mine_rows], rl,
+                               device, info)
         row.update(update_stats)
         finished = time.perf_counter()
         new_tokens = sum(map(len, completions))
@@ -174,7 +181,7 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
                     "tokens_per_s": (new_tokens + trained_tokens) / (finished - started), "flops": flops,
                     "lr": optimizer.param_groups[0]["lr"]})
         if step % rl.val_every == 0 or done():
-            row["val_strict_pass1"] = _validate(model, tokenizer, validation, rl, stop, out if info.is_main else None, step)
+            row["val_strict_pass1"] = _validate(model, tokenizer, validation, rl, stop, info, out, step)
         if info.is_main:
             append_metrics(metrics_path, row)
             progress.update(1)
@@ -189,15 +196,20 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
     return finish_run(out, info)
 
 
-def _update(trained, model, reference, optimizer, prompt_ids, completions, advantages, keep, rl, device) -> dict:
-    """`ppo_epochs` passes of clipped-surrogate updates (+ KL) over the kept rollouts."""
+def _update(model, reference, optimizer, prompt_ids, completions, advantages, keep, rl, device,
+            info: dist.DistInfo = dist.DistInfo()) -> dict:
+    """`ppo_epochs` passes of clipped-surrogate updates (+ KL) over the kept rollouts of this rank;
+    losses are normalised by the counts of the whole step (all ranks), gradients summed over ranks."""
     rows = [i for i in range(len(completions)) if keep[i] and completions[i]]
-    if not rows:
+    local_tokens = sum(len(completions[i]) for i in rows)
+    total_rows, total_tokens = (int(n) for n in dist.all_ranks_sums(info, [len(rows), local_tokens]))
+    if not total_rows:
         return {"kl": 0.0, "entropy": 0.0, "clip_fraction": 0.0, "loss": 0.0, "updated": False}
     prompts = [prompt_ids[i // rl.group_size] for i in rows]
     responses = [completions[i] for i in rows]
-    width = max(len(p) + len(c) for p, c in zip(prompts, responses))
-    length = max(map(len, responses))
+    width = max((len(p) + len(c) for p, c in zip(prompts, responses)), default=0)
+    # The whole step's longest response: "seq-mean-token-sum-norm" divides by it, on every rank alike.
+    length = max(dist.gather(info, [max(map(len, responses), default=0)]))
     sequences = torch.zeros(len(rows), width, dtype=torch.long)
     targets = torch.zeros(len(rows), length, dtype=torch.long)
     mask = torch.zeros(len(rows), length)
@@ -209,7 +221,6 @@ def _update(trained, model, reference, optimizer, prompt_ids, completions, advan
     token_advantages = advantages[rows][:, None].expand(-1, length)
     sequences, targets, mask, starts, token_advantages = (t.to(device) for t in (sequences, targets, mask, starts, token_advantages))
     chunks = [slice(i, i + rl.micro_batch_rows) for i in range(0, len(rows), rl.micro_batch_rows)]
-    total_rows, total_tokens = len(rows), int(mask.sum())
     with torch.no_grad(), autocast_context(rl.dtype, device):
         old = ([response_logprobs(model, sequences[c], starts[c], targets[c], rl.temperature)[0] for c in chunks]
                if rl.ppo_epochs > 1 else None)
@@ -219,7 +230,7 @@ def _update(trained, model, reference, optimizer, prompt_ids, completions, advan
     for epoch in range(rl.ppo_epochs):
         for n, c in enumerate(chunks):
             with autocast_context(rl.dtype, device):
-                logp, entropy = response_logprobs(trained, sequences[c], starts[c], targets[c], rl.temperature)
+                logp, entropy = response_logprobs(model, sequences[c], starts[c], targets[c], rl.temperature)
             old_logp = old[n] if old is not None else logp.detach()
             loss, clip = policy_loss(logp, old_logp, token_advantages[c], mask[c], rl.clip_ratio_low, rl.clip_ratio_high,
                                      rl.loss_agg_mode, total_rows, total_tokens)
@@ -233,27 +244,36 @@ def _update(trained, model, reference, optimizer, prompt_ids, completions, advan
                 stats["loss"] += loss.item()
                 stats["entropy"] += aggregate(entropy.detach(), mask[c], "token-mean", total_tokens=total_tokens).item()
             stats["clip_fraction"] += clip["clip_fraction"] * int(mask[c].sum()) / total_tokens / rl.ppo_epochs
+        dist.sum_gradients(model, info)
         torch.nn.utils.clip_grad_norm_(model.parameters(), rl.grad_clip)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
-    return {**stats, "updated": True}
+    return {**dict(zip(stats, dist.all_ranks_sums(info, list(stats.values())))), "updated": True}
 
 
-def _validate(model, tokenizer, problems, rl, stop, out: Path | None, step: int) -> dict:
-    """Strict pass@1 by op on the fixed validation set (mean over `val_samples` samples each)."""
+def _validate(model, tokenizer, problems, rl, stop, info: dist.DistInfo, out: Path, step: int) -> dict:
+    """Strict pass@1 by op on the fixed validation set (mean over `val_samples` samples each), each
+    rank sampling its share; rank 0 keeps the first sample of the first 8 problems in `out`/samples."""
     params = SamplingParams(rl.temperature, rl.top_p, 0, rl.max_new_tokens)
-    ids = [tokenizer.encode(prompt_text(r), add_special_tokens=False).ids for r in problems]
-    completions = sample(model, ids, rl.val_samples, params, stop, seed=rl.seed + step)
-    by_op: dict[str, list[bool]] = {}
-    saved = []
+    mine = dist.share(len(problems), info)
+    ids = [tokenizer.encode(prompt_text(r), add_special_tokens=False).ids for r in problems[mine.start:mine.stop]]
+    completions = sample(model, ids, rl.val_samples, params, stop, seed=rl.seed + step, first_prompt=mine.start,
+                         total_prompts=len(problems))
+    verdicts = []  # (op, strict, the saved sample or None)
     for i, completion in enumerate(completions):
-        record = problems[i // rl.val_samples]
+        index = mine.start + i // rl.val_samples
+        record = problems[index]
         text = tokenizer.decode(completion, skip_special_tokens=False)
         result = verify(text, gold_from_record(record))
-        by_op.setdefault(str(record["op"]), []).append(result.strict_correct)
-        if i % rl.val_samples == 0 and len(saved) < 8:
-            saved.append({"op": record["op"], "completion": text, "gold": record["solution"],
-                          **{k: v for k, v in result.to_dict().items() if k != "nodes"}})
-    if out is not None:
-        write_jsonl(out / "samples" / f"step_{step:06d}.jsonl", saved)
+        saved = None
+        if i % rl.val_samples == 0 and index < 8:
+            saved = {"op": record["op"], "completion": text, "gold": record["solution"],
+                     **{k: v for k, v in result.to_dict().items() if k != "nodes"}}
+        verdicts.append((str(record["op"]), result.strict_correct, saved))
+    verdicts = dist.gather(info, verdicts)
+    if info.is_main:
+        write_jsonl(out / "samples" / f"step_{step:06d}.jsonl", [v[2] for v in verdicts if v[2] is not None])
+    by_op: dict[str, list[bool]] = {}
+    for op, strict, _ in verdicts:
+        by_op.setdefault(op, []).append(strict)
     return {op: sum(v) / len(v) for op, v in by_op.items()}

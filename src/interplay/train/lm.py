@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import torch
@@ -147,13 +148,16 @@ def train_lm(config: LMRunConfig, init: str | None = None, stop_when=None) -> Pa
         batches = [packer.batch(micro) for _ in range(run.grad_accum)]
         loss_tokens = sum(int(b.loss_mask.sum()) for b in batches)  # the whole step's, over all ranks
         total_loss = 0.0
-        for batch in batches:
+        for number, batch in enumerate(batches):
             batch = batch.rows(slice(info.rank, None, info.world_size)).to(device)
-            with autocast_context(run.dtype, device):
-                # DDP averages gradients over ranks; scaling by world size makes the result the
-                # gradient of the mean over every loss token of the global batch.
-                loss = masked_loss_sum(trained, batch, run.document_mask) * info.world_size / max(1, loss_tokens)
-            loss.backward()
+            # Gradients are reduced over ranks once, after the step's last micro-batch.
+            last = number == len(batches) - 1
+            with nullcontext() if last or not info.enabled else trained.no_sync():
+                with autocast_context(run.dtype, device):
+                    # DDP averages gradients over ranks; scaling by world size makes the result the
+                    # gradient of the mean over every loss token of the global batch.
+                    loss = masked_loss_sum(trained, batch, run.document_mask) * info.world_size / max(1, loss_tokens)
+                loss.backward()
             total_loss += loss.item() / info.world_size
         if info.enabled:
             reduced = torch.tensor([total_loss], device=device)
@@ -188,6 +192,8 @@ def train_lm(config: LMRunConfig, init: str | None = None, stop_when=None) -> Pa
             if row:
                 append_metrics(metrics_path, row)
         stop = stop_when is not None and row is not None and "held_out_loss" in row and stop_when(row)
+        if stop_when is not None:  # rank 0 decides; every rank must stop with it
+            stop = dist.all_ranks_sum(info, float(stop)) > 0
         if step % run.checkpoint_every == 0 or step == total_steps or stop:
             state = {"step": step, "tokens": tokens_seen, "flops": flops, "seconds": train_seconds, "optimizer": optimizer.state_dict(),
                      "data": packer.state_dict(), "rng": torch.get_rng_state()}
