@@ -16,12 +16,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from interplay.config import add_lexicon_option, add_world_options, data_config_from_args
 from interplay.errors import UserError
-
-
-def _add_world_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lexicon", action="append", default=[], metavar="FILE",
-                        help="register a user context from a TOML lexicon file (repeatable)")
 
 
 def _register_lexicons(paths: list[str]) -> None:
@@ -29,31 +25,6 @@ def _register_lexicons(paths: list[str]) -> None:
 
     for path in paths:
         register_context(load_context_file(path))
-
-
-def add_mixture_options(parser: argparse.ArgumentParser, ops_default: str = "2-10") -> None:
-    """The options that define a problem mixture, shared by generate and probe."""
-    parser.add_argument("--ops", default=ops_default, help="op ranges with optional weights, e.g. 2-10:0.9,11-14:0.1")
-    parser.add_argument("--contexts", default="zoo", help="contexts with optional weights, e.g. zoo=0.99,teachers=0.01")
-    parser.add_argument("--format", default="paper", choices=["paper", "compact"], help="solution text format")
-    parser.add_argument("--order", default="shuffled", choices=["shuffled", "topological"], help="problem sentence order")
-    parser.add_argument("--n-locations", type=int, default=5, help="locations per problem (lexicon size)")
-    parser.add_argument("--n-items", type=int, default=5, help="item types per problem (lexicon size)")
-    parser.add_argument("--distractors", default="1-5", help="distractor quantities per problem, N or LOW-HIGH")
-    parser.add_argument("--max-value", type=int, default=1000, help="largest value on a solution path")
-    parser.add_argument("--modulus", type=int, default=None, help="do all arithmetic modulo this number (e.g. 23)")
-    _add_world_options(parser)
-
-
-def mixture_from_args(args: argparse.Namespace):
-    from interplay.world.mixture import MixtureSpec, parse_range
-
-    _register_lexicons(args.lexicon)
-    return MixtureSpec.parse(
-        ops=args.ops, contexts=args.contexts, format=args.format, order=args.order,
-        n_locations=args.n_locations, n_items=args.n_items, distractors=parse_range(args.distractors, "distractor range"),
-        max_value=args.max_value, modulus=args.modulus,
-    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,16 +37,16 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", required=True, help="output JSONL file (written atomically)")
     gen.add_argument("--exclude", action="append", default=[], metavar="FILE",
                      help="no problem of this JSONL file (by content id) appears in the output (repeatable)")
-    add_mixture_options(gen)
+    add_world_options(gen)
 
     stats = commands.add_parser("stats", help="counts by op and context, and token lengths, of a JSONL file")
     stats.add_argument("file")
-    _add_world_options(stats)
+    add_lexicon_option(stats)
 
     tok = commands.add_parser("tokenizer", help="write the word-level tokenizer.json for the registered contexts")
     tok.add_argument("--out", required=True)
     tok.add_argument("--max-number", type=int, default=1000, help="numbers 0..N get their own tokens")
-    _add_world_options(tok)
+    add_lexicon_option(tok)
 
     for module in _stage_modules():
         module.add_parser(commands)
@@ -99,7 +70,7 @@ def cmd_generate(args: argparse.Namespace) -> None:
 
     if args.n < 1:
         raise UserError(f"--n must be at least 1, got {args.n}")
-    spec = mixture_from_args(args)
+    spec = data_config_from_args(args).spec()
     excluded = {record.get("id") for path in args.exclude for record in iter_jsonl(path)}
     records = generate(spec, args.seed, args.n, exclude=excluded)
     write_jsonl(args.out, records)
@@ -109,14 +80,14 @@ def cmd_generate(args: argparse.Namespace) -> None:
 def cmd_stats(args: argparse.Namespace) -> None:
     from interplay.stats import dataset_stats, format_stats
 
-    _register_lexicons(args.lexicon)
+    _register_lexicons(args.lexicons)
     print(format_stats(dataset_stats(args.file)))
 
 
 def cmd_tokenizer(args: argparse.Namespace) -> None:
     from interplay.lm.tokenizer import build_tokenizer
 
-    _register_lexicons(args.lexicon)
+    _register_lexicons(args.lexicons)
     tokenizer = build_tokenizer(max_number=args.max_number)
     tokenizer.save(args.out)
     print(f"wrote {args.out} ({tokenizer.get_vocab_size()} tokens)", file=sys.stderr)

@@ -22,6 +22,7 @@ from pathlib import Path
 from interplay.errors import UserError
 from interplay.evaluate import EvalSettings, run_eval
 from interplay.jsonl import atomic_write_text, read_jsonl, write_jsonl
+from interplay.world.mixture import format_ops
 
 IN_DISTRIBUTION_PASS1 = 0.3
 EDGE_PASSK = 0.1
@@ -36,20 +37,9 @@ def label(pass1: float, passk: float) -> str:
 REGIMES = {"id": "in-distribution", "edge": "edge", "hard": "hard"}
 
 
-def op_ranges(ops: list[int]) -> str:
-    """[2, 3, 4, 7] -> '2-4,7' (the op syntax of mixtures); '' for no ops."""
-    parts, ops = [], sorted(ops)
-    for op in ops:
-        if parts and op == parts[-1][1] + 1:
-            parts[-1][1] = op
-        else:
-            parts.append([op, op])
-    return ",".join(f"{low}-{high}" if high > low else f"{low}" for low, high in parts)
-
-
 def regimes(report: dict) -> dict:
     """The probed ops by label, as op-range strings: {"id": "2-5", "edge": "6-7", "hard": "8-10"}."""
-    return {short: op_ranges([int(op) for op, row in report["ops"].items() if row["label"] == label])
+    return {short: format_ops([int(op) for op, row in report["ops"].items() if row["label"] == label])
             for short, label in REGIMES.items()}
 
 
@@ -84,7 +74,7 @@ def select(model: str, pool: str | Path, settings: EvalSettings, out: str | Path
 
 
 def add_parser(commands) -> None:
-    from interplay.cli import add_mixture_options
+    from interplay.config import add_world_options
 
     parser = commands.add_parser("probe", help="per-op strict pass@1 / pass@k of a model, labelled ID / edge / hard")
     parser.add_argument("--model", required=True)
@@ -94,7 +84,7 @@ def add_parser(commands) -> None:
     parser.add_argument("--temperature", type=float, default=1.0)
     parser.add_argument("--max-new-tokens", type=int, default=512)
     parser.add_argument("--seed", type=int, default=12345, help="problem seed (keep it apart from training seeds)")
-    add_mixture_options(parser, ops_default="2-20")
+    add_world_options(parser, ops="2-20")
     parser.set_defaults(handler=_run_probe)
 
     parser = commands.add_parser("select", help="keep the problems a model fails at pass@1 but solves at pass@k")
@@ -108,12 +98,12 @@ def add_parser(commands) -> None:
 
 
 def _run_probe(args) -> None:
-    from interplay.cli import mixture_from_args
+    from interplay.config import data_config_from_args
 
     if args.problems_per_op < 1:
         raise UserError("--problems-per-op must be at least 1")
     settings = EvalSettings(samples=args.samples, temperature=args.temperature, max_new_tokens=args.max_new_tokens)
-    report = probe(args.model, mixture_from_args(args), args.problems_per_op, settings, args.out, args.seed)
+    report = probe(args.model, data_config_from_args(args).spec(), args.problems_per_op, settings, args.out, args.seed)
     k = args.samples
     print(f"{'op':>4} {'pass@1':>8} {f'pass@{k}':>8}  label")
     for op, row in report["ops"].items():

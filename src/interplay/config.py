@@ -16,7 +16,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from interplay.errors import UserError
+from interplay.world.graph import GraphSettings
 from interplay.world.mixture import MixtureSpec, parse_range
+from interplay.world.render import FORMATS, ORDERS
+
+
+# The names a config may choose from; the modules that act on them import them from here.
+DTYPES = ("auto", "bf16", "fp32")  # train.dtype, train.muon_ns_dtype, rl.dtype (train/precision.py)
+OPTIMIZERS = ("adamw", "muon")  # train/optim.py
+PACKINGS = ("documents", "stream")  # train/packing.py
+LOSS_ON = ("all", "solution")
+LOSS_AGG_MODES = ("token-mean", "seq-mean-token-sum", "seq-mean-token-mean", "seq-mean-token-sum-norm")  # verl's
+# rl.kl_loss_type: verl's names on the left, the estimators of Schulman's note on the right (train/grpo_loss.py).
+KL_ESTIMATORS = {"k1": "k1", "kl": "k1", "k2": "k2", "mse": "k2", "k3": "k3", "low_var_kl": "k3"}
+
+
+def _require_choice(section, name: str, key: str, choices: tuple[str, ...]) -> None:
+    value = getattr(section, key)
+    if value not in choices:
+        raise UserError(f"{name}.{key} must be one of {', '.join(choices)}, got '{value}'")
 
 
 def _require_positive(section, name: str, keys: tuple[str, ...]) -> None:
@@ -25,37 +43,78 @@ def _require_positive(section, name: str, keys: tuple[str, ...]) -> None:
             raise UserError(f"{name}.{key} must be at least 1, got {getattr(section, key)}")
 
 
+def _world(help: str, **argparse_options) -> dict:
+    """Metadata marking a DataConfig field as a world option: its --help text and argparse extras."""
+    return {"help": help, **argparse_options}
+
+
+_GRAPH, _MIXTURE = GraphSettings(), MixtureSpec()  # the world's own defaults, so they are written in one place
+
+
 @dataclass
 class DataConfig:
-    """The problem stream a phase trains on (see world/mixture.py for the meaning of each field)."""
+    """The problem stream a phase trains on. Every world option is declared here, once: the CLI's
+    options (`add_world_options`), a recipe's world and stage keys (`world_option_names`) and their
+    defaults come from these fields. World options carry `_world` metadata; world/mixture.py says
+    what each one means. A new option is a field here and its use in world/ (`spec` passes it on by
+    name to MixtureSpec.parse)."""
 
-    ops: str = "2-10"
-    contexts: str = "zoo"
-    format: str = "paper"
-    order: str = "shuffled"
-    n_locations: int = 5
-    n_items: int = 5
-    distractors: str = "1-5"
-    max_value: int = 1000
-    modulus: int = 0  # 0: ordinary integers; e.g. 23 for arithmetic mod 23
+    ops: str = field(default="2-10", metadata=_world("op ranges with optional weights, e.g. 2-10:0.9,11-14:0.1"))
+    contexts: str = field(default="zoo", metadata=_world("contexts with optional weights, e.g. zoo=0.99,teachers=0.01"))
+    format: str = field(default=_MIXTURE.format, metadata=_world("solution text format", choices=FORMATS))
+    order: str = field(default=_MIXTURE.order, metadata=_world("problem sentence order", choices=ORDERS))
+    n_locations: int = field(default=_GRAPH.n_locations, metadata=_world("locations per problem (lexicon size)"))
+    n_items: int = field(default=_GRAPH.n_items, metadata=_world("item types per problem (lexicon size)"))
+    distractors: str = field(default="{}-{}".format(*_GRAPH.distractors),
+                             metadata=_world("distractor quantities per problem, N or LOW-HIGH"))
+    max_value: int = field(default=_GRAPH.max_value, metadata=_world("largest value on a solution path"))
+    modulus: int = field(default=0, metadata=_world("do all arithmetic modulo this number (e.g. 23; 0: ordinary integers)"))
     seed: int = 0
-    lexicons: list = field(default_factory=list)  # TOML lexicon files of user contexts
+    lexicons: list = field(default_factory=list)  # TOML lexicon files of user contexts (--lexicon on the CLI)
 
     def spec(self) -> MixtureSpec:
         from interplay.world.contexts import load_context_file, register_context
 
         for path in self.lexicons:
             register_context(load_context_file(path))
-        distractors = parse_range(self.distractors, "data.distractors range")
-        return MixtureSpec.parse(
-            ops=self.ops, contexts=self.contexts, format=self.format, order=self.order,
-            n_locations=self.n_locations, n_items=self.n_items, distractors=distractors,
-            max_value=self.max_value, modulus=self.modulus or None,
-        )
+        options = {f.name: getattr(self, f.name) for f in world_fields()}
+        options["distractors"] = parse_range(self.distractors, "data.distractors range")
+        options["modulus"] = self.modulus or None
+        return MixtureSpec.parse(**options)
 
     def max_number(self) -> int:
         """The largest number a text of this stream can contain (the tokenizer needs them all)."""
         return max(self.modulus - 1, 4) if self.modulus else self.max_value
+
+
+def world_fields() -> list[dataclasses.Field]:
+    """DataConfig's world options, in declaration order."""
+    return [f for f in dataclasses.fields(DataConfig) if "help" in f.metadata]
+
+
+def world_option_names() -> tuple[str, ...]:
+    """The keys a recipe's [world] and a data stage's settings may set."""
+    return tuple(f.name for f in world_fields()) + ("lexicons",)
+
+
+def add_world_options(parser, **defaults) -> None:
+    """Add every world option to an argparse parser (`--n-locations` for n_locations), with
+    DataConfig's defaults unless `defaults` overrides one (the probe's ops reach further)."""
+    for f in world_fields():
+        extras = {k: v for k, v in f.metadata.items() if k != "help"}
+        parser.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=defaults.get(f.name, f.default),
+                            help=f.metadata["help"], **extras)
+    add_lexicon_option(parser)
+
+
+def add_lexicon_option(parser) -> None:
+    parser.add_argument("--lexicon", action="append", default=[], metavar="FILE", dest="lexicons",
+                        help="register a user context from a TOML lexicon file (repeatable)")
+
+
+def data_config_from_args(args) -> DataConfig:
+    """The DataConfig of a command's parsed world options."""
+    return DataConfig(**{name: getattr(args, name) for name in world_option_names()})
 
 
 @dataclass
@@ -108,18 +167,11 @@ class TrainSection:
     threads: int = 0  # 0: torch's default
 
     def validate(self) -> None:
-        if self.dtype not in ("auto", "bf16", "fp32"):
-            raise UserError(f"train.dtype must be auto, bf16 or fp32, got '{self.dtype}'")
-        if self.optimizer not in ("adamw", "muon"):
-            raise UserError(f"train.optimizer must be adamw or muon, got '{self.optimizer}'")
-        if self.muon_ns_dtype not in ("auto", "bf16", "fp32"):
-            raise UserError(f"train.muon_ns_dtype must be auto, bf16 or fp32, got '{self.muon_ns_dtype}'")
-        if self.packing not in ("documents", "stream"):
-            raise UserError(f"train.packing must be documents or stream, got '{self.packing}'")
+        for key, choices in (("dtype", DTYPES), ("optimizer", OPTIMIZERS), ("muon_ns_dtype", DTYPES),
+                             ("packing", PACKINGS), ("loss_on", LOSS_ON)):
+            _require_choice(self, "train", key, choices)
         if self.document_mask and self.packing != "documents":
             raise UserError("train.document_mask needs train.packing = 'documents' (a stream has no whole documents)")
-        if self.loss_on not in ("all", "solution"):
-            raise UserError(f"train.loss_on must be all or solution, got '{self.loss_on}'")
         _require_positive(self, "train", ("tokens", "seq_len", "batch_size", "grad_accum", "eval_every",
                                           "checkpoint_every", "log_every"))
         if self.batch_size % self.grad_accum:
@@ -261,16 +313,11 @@ class RLSection:
     threads: int = 0
 
     def validate(self) -> None:
-        from interplay.train.grpo_loss import KL_ESTIMATORS, LOSS_AGG_MODES
         from interplay.verify.rewards import get_reward
 
         get_reward(self.reward)
-        if self.dtype not in ("auto", "bf16", "fp32"):
-            raise UserError(f"rl.dtype must be auto, bf16 or fp32, got '{self.dtype}'")
-        if self.loss_agg_mode not in LOSS_AGG_MODES:
-            raise UserError(f"rl.loss_agg_mode must be one of {', '.join(LOSS_AGG_MODES)}")
-        if self.kl_loss_type not in KL_ESTIMATORS:
-            raise UserError(f"rl.kl_loss_type must be one of {', '.join(KL_ESTIMATORS)}")
+        for key, choices in (("dtype", DTYPES), ("loss_agg_mode", LOSS_AGG_MODES), ("kl_loss_type", tuple(KL_ESTIMATORS))):
+            _require_choice(self, "rl", key, choices)
         _require_positive(self, "rl", ("steps", "prompts_per_step", "group_size", "max_new_tokens", "ppo_epochs",
                                        "micro_batch_rows", "val_every", "checkpoint_every"))
 

@@ -5,7 +5,7 @@
 Writes DIR/samples.jsonl (every completion with its verification), DIR/results.json (for every op,
 every context and overall: unbiased pass@k for k = 1, 2, 4, ..., n under the strict and the
 answer-only criterion, mean process accuracy, the error taxonomy and the rate of "right answer,
-wrong process", each with a bootstrap 95% confidence interval over problems) and two plots.
+wrong process", each with a bootstrap 95% confidence interval over problems) and, from the command, two plots.
 Problems are sampled in fixed chunks, each with its own seed; an interrupted evaluation keeps its
 complete chunks and resumes after them, with the same results as an uninterrupted one.
 """
@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from interplay import bootstrap
 from interplay.errors import UserError
 from interplay.jsonl import atomic_write_text, read_jsonl
 from interplay.verify.compare import gold_from_record, verify
@@ -28,7 +29,6 @@ from interplay.verify.passk import pass_at_k, powers_of_two
 
 ERROR_KINDS = ("unparseable", "no_answer", "wrong_answer", "missing_node", "extra_node", "dependency_mismatch",
                "value_mismatch", "arithmetic_error")
-BOOTSTRAP_SAMPLES = 1000
 
 
 @dataclass
@@ -71,10 +71,10 @@ def _completed_chunks(path: Path, chunks: list[list[int]], samples: int) -> int:
 def _native_sampler(model_dir: Path, settings: EvalSettings):
     import torch
 
+    from interplay.lm.device import pick_device
     from interplay.lm.hf import load_pretrained
     from interplay.lm.sampler import SamplingParams, sample
     from interplay.lm.tokenizer import load_tokenizer, stop_ids
-    from interplay.train.dist import pick_device
 
     tokenizer = load_tokenizer(model_dir / "tokenizer.json")
     model = load_pretrained(model_dir, pick_device("auto"))
@@ -141,19 +141,16 @@ def run_eval(model_dir: str | Path, data: str | Path, out: str | Path, settings:
     progress.close()
     results = summarize(read_jsonl(samples_path), settings)
     atomic_write_text(out / "results.json", json.dumps(results, indent=1) + "\n")
-    from interplay.report.plots import plot_eval
-
-    plot_eval(results, out)
     return results
 
 
-def _interval(per_problem: np.ndarray, draws: np.ndarray) -> dict:
-    means = per_problem[draws].mean(axis=1)
-    return {"value": float(per_problem.mean()), "ci95": [float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))]}
+def _interval(per_problem: np.ndarray, seed: int) -> dict:
+    """The mean over problems with its 95% bootstrap interval (problems resampled)."""
+    estimate = bootstrap.estimate(per_problem[None, :], seed)
+    return {"value": estimate.value, "ci95": [estimate.low, estimate.high]}
 
 
-def _group_summary(problems: list[list[dict]], n: int, rng: np.random.Generator) -> dict:
-    draws = rng.integers(0, len(problems), size=(BOOTSTRAP_SAMPLES, len(problems)))
+def _group_summary(problems: list[list[dict]], n: int, seed: int) -> dict:
     strict = np.array([sum(s["strict_correct"] for s in p) for p in problems])
     answer = np.array([sum(s["answer_correct"] for s in p) for p in problems])
     counts = np.full(len(problems), n)
@@ -164,11 +161,11 @@ def _group_summary(problems: list[list[dict]], n: int, rng: np.random.Generator)
     summary = {
         "problems": len(problems),
         "samples_per_problem": n,
-        "pass_at_k": {str(k): _interval(pass_at_k(counts, strict, k), draws) for k in powers_of_two(n)},
-        "answer_pass_at_k": {str(k): _interval(pass_at_k(counts, answer, k), draws) for k in powers_of_two(n)},
-        "process_accuracy": _interval(mean_of(lambda s: s["process_accuracy"]), draws),
-        "right_answer_wrong_process": _interval(mean_of(lambda s: s["answer_correct"] and not s["strict_correct"]), draws),
-        "errors": {kind: _interval(mean_of(lambda s, kind=kind: kind in s["errors"]), draws) for kind in ERROR_KINDS},
+        "pass_at_k": {str(k): _interval(pass_at_k(counts, strict, k), seed) for k in powers_of_two(n)},
+        "answer_pass_at_k": {str(k): _interval(pass_at_k(counts, answer, k), seed) for k in powers_of_two(n)},
+        "process_accuracy": _interval(mean_of(lambda s: s["process_accuracy"]), seed),
+        "right_answer_wrong_process": _interval(mean_of(lambda s: s["answer_correct"] and not s["strict_correct"]), seed),
+        "errors": {kind: _interval(mean_of(lambda s, kind=kind: kind in s["errors"]), seed) for kind in ERROR_KINDS},
     }
     return summary
 
@@ -180,16 +177,15 @@ def summarize(rows: list[dict], settings: EvalSettings) -> dict:
         by_problem[row["problem_index"]].append(row)
     problems = [by_problem[i] for i in sorted(by_problem)]
     n = settings.samples
-    rng = np.random.default_rng(settings.seed)
     groups: dict[str, dict[str, list]] = {"op": defaultdict(list), "context": defaultdict(list)}
     for problem in problems:
         groups["op"][str(problem[0]["op"])].append(problem)
         groups["context"][str(problem[0]["context"])].append(problem)
     return {
         "settings": settings.__dict__,
-        "overall": _group_summary(problems, n, rng),
-        "by_op": {op: _group_summary(p, n, rng) for op, p in sorted(groups["op"].items(), key=lambda item: int(item[0]))},
-        "by_context": {c: _group_summary(p, n, rng) for c, p in sorted(groups["context"].items())},
+        "overall": _group_summary(problems, n, settings.seed),
+        "by_op": {op: _group_summary(p, n, settings.seed) for op, p in sorted(groups["op"].items(), key=lambda item: int(item[0]))},
+        "by_context": {c: _group_summary(p, n, settings.seed) for c, p in sorted(groups["context"].items())},
     }
 
 
@@ -214,7 +210,10 @@ def add_parser(commands) -> None:
 def _run(args) -> None:
     settings = EvalSettings(args.samples, args.temperature, args.top_p, args.top_k, args.max_new_tokens,
                             args.batch_rows, args.seed, args.backend)
+    from interplay.report.plots import plot_eval
+
     results = run_eval(args.model, args.data, args.out, settings, args.limit)
+    plot_eval(results, args.out)
     overall = results["overall"]
     n = str(settings.samples)
     print(f"{overall['problems']} problems x {settings.samples} samples: strict pass@1 "

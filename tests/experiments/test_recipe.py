@@ -12,7 +12,6 @@ RECIPES = Path(__file__).resolve().parents[2] / "recipes"
 HEAD = """
 [recipe]
 name = "t"
-finding = "f1"
 seeds = [0, 1]
 
 [scale.tiny]
@@ -131,6 +130,17 @@ def test_includes_merge_under_the_recipe(tmp_path):
 def test_broken_recipes_name_their_fault(tmp_path, body, message):
     with pytest.raises(UserError, match=message):
         recipe(tmp_path, body).expand("tiny")
+
+
+@pytest.mark.parametrize("finding, message", [
+    ("f9", "recipe.finding must be one of demo, f1, f2, f3, f4"),
+    ("f1", "finding f1's report reads stage 'probe', which this recipe does not define"),
+])
+def test_a_recipe_has_the_stages_its_findings_report_reads(tmp_path, finding, message):
+    body = '[stage.base]\nkind = "pretrain"\n[stage.rl]\nkind = "rl"\ninit = "base"\n'
+    with pytest.raises(UserError, match=message):
+        recipe(tmp_path, body, head=HEAD.replace('name = "t"', f'name = "t"\nfinding = "{finding}"'))
+    recipe(tmp_path, body, head=HEAD.replace('name = "t"', 'name = "t"\nfinding = "demo"'))  # demo reads base and rl
 
 
 def test_a_missing_scale_is_named(tmp_path):

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from interplay.report.claims import NO_GAIN_MARGIN
+
 RECIPES = Path(__file__).resolve().parents[2] / "recipes"
 FINDINGS = {"demo": "demo", "f1_edge_of_competence": "f1", "f2_context_exposure": "f2", "f3_midtrain_vs_rl": "f3",
             "f4_process_rewards": "f4"}
@@ -24,6 +26,26 @@ def plan_rows(stdout: str) -> tuple[list[str], str]:
     rows = stdout.splitlines()
     total = next(i for i, row in enumerate(rows) if row.startswith("total "))
     return rows[2:total], rows[total]
+
+
+def outcome_by_rule(check: dict) -> str:
+    """The report's written rule (findings.RULE), read independently of the code that applies it."""
+    estimate = check["estimate"]
+    if estimate is None:
+        return "undecided"
+    low, high = estimate["ci95"]
+    if check["kind"] == "increase":
+        if estimate["floor"]:
+            return "undecided (both 0)"
+        return "holds" if low > 0 else "fails" if high <= 0 else "undecided"
+    return "holds" if high < NO_GAIN_MARGIN else "fails" if low > NO_GAIN_MARGIN else "undecided"
+
+
+def verdict_by_rule(checks: list[dict]) -> str:
+    main = [check["outcome"] for check in checks if check["main"]]
+    if main and all(outcome == "holds" for outcome in main):
+        return "reproduced"
+    return "not reproduced" if "fails" in main else "inconclusive"
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +66,9 @@ def test_every_recipe_runs_to_a_report(runs, name):
     root, _ = runs
     report = root / name / "report"
     verdict = json.loads((report / "verdict.json").read_text())
-    assert verdict["finding"] == FINDINGS[name]
-    assert verdict["verdict"] in ("reproduced", "not reproduced", "inconclusive") and verdict["checks"]
+    assert verdict["finding"] == FINDINGS[name] and verdict["checks"]
+    assert [check["outcome"] for check in verdict["checks"]] == [outcome_by_rule(c) for c in verdict["checks"]]
+    assert verdict["verdict"] == verdict_by_rule(verdict["checks"])
     markdown = (report / "report.md").read_text()
     assert "Verdict:" in markdown and "Rule:" in markdown and "| claim |" in markdown
     page = (report / "report.html").read_text()
@@ -146,7 +169,6 @@ def test_a_failing_stage_stops_the_run_and_keeps_finished_stages(tmp_path):
     recipe = tmp_path / "fails.toml"
     recipe.write_text("""
 [recipe]
-finding = "demo"
 [scale.tiny]
 [world]
 format = "compact"

@@ -1,14 +1,8 @@
-"""One device rule for every stage: the local rank's GPU under torchrun, else the named or best device."""
+"""torchrun helpers outside torchrun: rank 0 of 1 on the named device."""
 
 import torch
 
 from interplay.train import dist
-
-
-def test_a_gpu_without_an_index_is_the_local_ranks():
-    assert dist.pick_device("cuda", local_rank=3) == torch.device("cuda", 3)
-    assert dist.pick_device("cuda:1", local_rank=3) == torch.device("cuda", 1)  # an explicit index is kept
-    assert dist.pick_device("cpu", local_rank=3) == torch.device("cpu")
 
 
 def test_outside_torchrun_a_process_is_rank_0_of_1(monkeypatch):

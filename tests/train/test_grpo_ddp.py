@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-import torch
 from safetensors.torch import load_file
 
 WORLD = ["data.ops=2-3", "data.format=compact", "data.order=topological", "data.modulus=23", "data.n_locations=3",

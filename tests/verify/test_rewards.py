@@ -6,7 +6,7 @@ import pytest
 
 from interplay.errors import UserError
 from interplay.verify.compare import gold_from_record, verify
-from interplay.verify.rewards import compute_score, get_reward, trl_reward
+from interplay.verify.rewards import _REWARDS, compute_score, get_reward, register_reward, reward_names, trl_reward
 from interplay.world.mixture import MixtureSpec, problem_at
 
 RECORD = next(r for i in range(100) if len((r := problem_at(MixtureSpec.parse(ops="6", format="compact"), 0, i))["graph"]["nodes"]) >= 3)
@@ -19,22 +19,26 @@ HACKED = verify(" Define ".join(steps), GOLD)
 WRONG = verify(RECORD["solution"].replace(f"Answer: {RECORD['answer']}.", "Answer: 99999."), GOLD)
 
 
+def score(name: str, result) -> float:
+    return get_reward(name)(result, RECORD, "")
+
+
 def test_simple_rewards():
     assert HACKED.answer_correct and 0 < HACKED.process_accuracy < 1
     for name, right, hacked in [("outcome", 1, 1), ("strict", 1, 0), ("process", 1, HACKED.process_accuracy)]:
-        assert get_reward(name)(RIGHT) == right and get_reward(name)(HACKED) == hacked
+        assert score(name, RIGHT) == right and score(name, HACKED) == hacked
 
 
 def test_mixed_additive_and_gated():
     p = HACKED.process_accuracy
-    assert get_reward("mixed:0.2,0.8")(HACKED) == pytest.approx(0.2 + 0.8 * p)
-    assert get_reward("mixed-gated:0.5,0.5")(HACKED) == pytest.approx(0.5 + 0.5 * p)
+    assert score("mixed:0.2,0.8", HACKED) == pytest.approx(0.2 + 0.8 * p)
+    assert score("mixed-gated:0.5,0.5", HACKED) == pytest.approx(0.5 + 0.5 * p)
     assert WRONG.process_accuracy == 1.0
-    assert get_reward("mixed:0.2,0.8")(WRONG) == pytest.approx(0.8)
-    assert get_reward("mixed-gated:0.2,0.8")(WRONG) == 0.0
+    assert score("mixed:0.2,0.8", WRONG) == pytest.approx(0.8)
+    assert score("mixed-gated:0.2,0.8", WRONG) == 0.0
 
 
-@pytest.mark.parametrize("name", ["bogus", "mixed:0.2", "mixed-gated:a,b"])
+@pytest.mark.parametrize("name", ["bogus", "mixed:0.2", "mixed-gated:a,b", "outcome:1", "mixed"])
 def test_bad_names(name):
     with pytest.raises(UserError):
         get_reward(name)
@@ -56,3 +60,15 @@ def test_trl_reward_function():
     completions = [RECORD["solution"], [{"role": "assistant", "content": "garbage"}]]
     assert reward(completions=completions, gold=[RECORD, json.dumps(RECORD)], prompts=["p", "p"]) == [1.0, 0.0]
     assert reward.__name__ == "interplay_strict"
+
+
+def test_a_registered_reward_is_found_by_name_with_its_parameters(monkeypatch):
+    monkeypatch.setattr("interplay.verify.rewards._REWARDS", dict(_REWARDS))  # registering stays inside this test
+
+    @register_reward("shorter", params="WORDS")
+    def shorter(result, record, text, words: float) -> float:  # a reward that reads the text
+        return float(result.strict_correct) - (len(text.split()) > words)
+
+    assert "shorter:WORDS" in reward_names()
+    assert get_reward("shorter:3")(RIGHT, RECORD, RECORD["solution"]) == 0.0
+    assert get_reward("shorter:1000")(RIGHT, RECORD, RECORD["solution"]) == 1.0

@@ -3,9 +3,19 @@
 from collections import Counter
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from interplay.errors import UserError
-from interplay.world.mixture import MixtureSpec, generate, parse_contexts, parse_ops, problem_at, stream
+from interplay.world.mixture import MixtureSpec, format_ops, generate, parse_contexts, parse_ops, problem_at, stream
+
+
+@given(st.sets(st.integers(1, 40), min_size=1))
+def test_format_ops_is_the_inverse_of_parse_ops(ops):
+    text = format_ops(ops)
+    assert {op for low, high, _ in parse_ops(text) for op in range(low, high + 1)} == ops
+    assert len(parse_ops(text)) == sum(op + 1 not in ops for op in ops)  # one part per maximal run
+    assert format_ops([2, 3, 4, 7]) == "2-4,7" and format_ops([]) == ""
 
 
 def test_parse_ops_and_contexts():

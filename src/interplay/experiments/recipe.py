@@ -1,11 +1,12 @@
 """Recipes: a TOML graph of stages, expanded for one scale and a list of seeds into stage instances.
 
-    [recipe]        name, finding (demo | f1 | f2 | f3 | f4), description, seeds (default [0]),
+    [recipe]        name, finding (demo | f1 | ...: report/findings/; none: stages only, no report),
+                    description, seeds (default [0]),
                     include = ["_base.toml"] (tables merged under this file's, so findings share one base)
     [scale.tiny]    values the stages use as "{name}"; one table per scale (tiny, cpu, paper)
     [world]         the problem world every stage shares: the [data] keys (format, modulus, ...);
                     [scale.NAME.world] changes it for one scale (the paper scale uses the paper's surface)
-    [stage.NAME]    kind = generate | pretrain | midtrain | rl | probe | eval, plus
+    [stage.NAME]    kind = generate | pretrain | midtrain | rl | probe | eval (experiments/stages.py), plus
                       init = "STAGE"      (midtrain, rl: the model to start from)
                       model = "STAGE"     (probe: the model to probe)
                       models = [...], data = "STAGE"   (eval: models to evaluate on a generated set)
@@ -32,12 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from interplay.errors import UserError
+from interplay.experiments.stages import KINDS
 
-KINDS = ("generate", "pretrain", "midtrain", "rl", "probe", "eval")
-SCALES = ("tiny", "cpu", "paper")
-FINDINGS = ("demo", "f1", "f2", "f3", "f4")
-_INPUT_ROLES = {"generate": (), "pretrain": (), "midtrain": ("init",), "rl": ("init",), "probe": ("model",),
-                "eval": ("models", "data")}
 _STAGE_KEYS = {"kind", "init", "model", "models", "data", "set", "variants", "axis", "per_seed"}
 _REFERENCE = re.compile(r"\{([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*)(?:\|([^{}]*))?)?\}")
 
@@ -104,9 +101,11 @@ class Recipe:
         return recipe
 
     def validate(self) -> None:
+        from interplay.report.findings import finding_names, get_finding
+
         where = self.path or self.name
-        if self.finding not in FINDINGS:
-            raise UserError(f"{where}: recipe.finding must be one of {', '.join(FINDINGS)}, got '{self.finding}'")
+        if self.finding and self.finding not in finding_names():
+            raise UserError(f"{where}: recipe.finding must be one of {', '.join(finding_names())}, got '{self.finding}'")
         if not self.stages:
             raise UserError(f"{where}: no [stage.NAME] tables")
         for name, stage in self.stages.items():
@@ -115,13 +114,17 @@ class Recipe:
                 raise UserError(f"{where}: stage '{name}': unknown key '{sorted(unknown)[0]}'")
             if stage.get("kind") not in KINDS:
                 raise UserError(f"{where}: stage '{name}': kind must be one of {', '.join(KINDS)}")
-            for role in _INPUT_ROLES[stage["kind"]]:
+            for role in KINDS[stage["kind"]].inputs:
                 targets = stage.get(role)
                 if targets is None:
                     raise UserError(f"{where}: stage '{name}' ({stage['kind']}) needs '{role}'")
                 for target in targets if isinstance(targets, list) else [targets]:
                     if target not in self.stages:
                         raise UserError(f"{where}: stage '{name}': {role} '{target}' is not a stage")
+        missing = [name for name in get_finding(self.finding).stages if name not in self.stages] if self.finding else []
+        if missing:
+            raise UserError(f"{where}: finding {self.finding}'s report reads stage '{missing[0]}', which this recipe "
+                            f"does not define (stage names: report/findings/__init__.py)")
         self.order()
 
     def order(self) -> list[str]:
@@ -148,7 +151,7 @@ class Recipe:
     def _needs(self, name: str) -> set[str]:
         stage = self.stages[name]
         needs = set()
-        for role in _INPUT_ROLES[stage["kind"]]:
+        for role in KINDS[stage["kind"]].inputs:
             target = stage[role]
             needs |= set(target) if isinstance(target, list) else {target}
         for target in _referenced_stages(stage):
@@ -192,7 +195,7 @@ class Recipe:
         stage = self.stages[name]
         kind = stage["kind"]
         axis = stage.get("axis", name)
-        single_roles = [r for r in _INPUT_ROLES[kind] if r != "models"]
+        single_roles = [r for r in KINDS[kind].inputs if r != "models"]
         # Rows: (axes, inputs) combinations of the inputs, joined on the axes they share.
         rows: list[tuple[dict, dict]] = [({}, {})]
         if kind == "eval":

@@ -31,11 +31,11 @@ from pathlib import Path
 from interplay import __version__
 from interplay.errors import UserError
 from interplay.experiments.recipe import Instance, Recipe, resolve_references
-from interplay.experiments.stages import cpu_seconds, estimate, gpu_memory, model_config_for, run_stage
+from interplay.experiments.stages import (GENERATE_PER_OP, KINDS, PROBE_PER_OP, cpu_seconds, estimate, gpu_memory,
+                                          model_config_for, run_stage)
 from interplay.jsonl import atomic_write_text
 from interplay.world.mixture import parse_ops
 
-TRAINING_KINDS = ("pretrain", "midtrain", "rl")
 STAGE_FILE = "stage.json"
 PLAN_FILE = "plan.json"
 
@@ -165,7 +165,7 @@ class Run:
                 self._finished(instance, json.loads(record_path.read_text()))
                 _say(f"{label}: cached")
                 continue
-            runs_here = rank == 0 or instance.kind in TRAINING_KINDS
+            runs_here = rank == 0 or KINDS[instance.kind].distributed
             if not runs_here:
                 self._finished(instance, _wait_for(record_path, directory))
                 continue
@@ -186,6 +186,8 @@ class Run:
             self._finished(instance, record)
         if rank == 0 and self.partial:
             _say("--only: no report (the recipe's other stages have not run)")
+        elif rank == 0 and not self.recipe.finding:
+            _say("no report: the recipe names no finding (recipe.finding)")
         elif rank == 0:
             from interplay.report.document import write_report
 
@@ -313,7 +315,10 @@ def _problem_count(instance: Instance, known: dict[str, int]) -> int:
     if instance.kind == "eval":
         count = known.get(instance.inputs.get("data", ""), 0)
         return min(count, int(settings["limit"])) if settings.get("limit") else count
-    per_op = int(settings.get("n_per_op" if instance.kind == "generate" else "problems_per_op", 16))
+    if instance.kind == "generate":
+        per_op = int(settings.get("n_per_op", GENERATE_PER_OP))
+    else:
+        per_op = int(settings.get("problems_per_op", PROBE_PER_OP))
     try:
         ops = sum(high - low + 1 for low, high, _ in parse_ops(str(settings.get("ops", ""))))
     except UserError:

@@ -14,7 +14,8 @@ import json
 from pathlib import Path
 
 from interplay.jsonl import atomic_write_text
-from interplay.report.findings import RULE, SECTIONS, Section
+from interplay.report.claims import RULE, Section
+from interplay.report.findings import get_finding
 from interplay.report.rundata import RunData
 
 
@@ -113,14 +114,14 @@ def write_report(run_dir: str | Path) -> tuple[Path, Path]:
     run = RunData(run_dir)
     directory = run.out / "report"
     directory.mkdir(parents=True, exist_ok=True)
-    section = SECTIONS[run.finding](run, directory)
+    section = get_finding(run.finding).section(run, directory)
     blocks = _blocks(run, section, calibration(run, directory / "calibration.png"))
     markdown, page = directory / "report.md", directory / "report.html"
     atomic_write_text(markdown, _markdown(blocks, directory))
     atomic_write_text(page, _html(blocks, f"{run.plan['recipe']} ({run.plan['scale']})"))
     atomic_write_text(directory / "verdict.json", json.dumps(
         {"finding": run.finding, "verdict": section.verdict(),
-         "checks": [{"claim": c.claim, "main": c.main, "outcome": c.label(),
+         "checks": [{"claim": c.claim, "kind": c.kind, "main": c.main, "outcome": c.label(),
                      "estimate": c.estimate.to_dict() if c.estimate else None} for c in section.checks]}, indent=1) + "\n")
     return markdown, page
 

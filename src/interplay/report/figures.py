@@ -1,4 +1,5 @@
-"""The figures of a run report, each drawn from the run's files (eval samples, metrics, probe)."""
+"""Drawing helpers of the run report (intervals as error bars, bars, saving) and the base model's
+calibration figure; each finding's own figure lives with its claims in report/findings/."""
 
 from __future__ import annotations
 
@@ -10,27 +11,26 @@ matplotlib.use("Agg")  # files only: no display on servers and CI
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from interplay.competence import op_ranges  # noqa: E402
-from interplay.report.analysis import arm_matrix, estimate  # noqa: E402
+from interplay.bootstrap import estimate  # noqa: E402
+from interplay.report.analysis import arm_matrix  # noqa: E402
 from interplay.report.rundata import RunData  # noqa: E402
-from interplay.verify.passk import powers_of_two  # noqa: E402
 
 
-def _save(figure, path: Path) -> Path:
+def save(figure, path: Path) -> Path:
     figure.tight_layout()
     figure.savefig(path, dpi=90)
     plt.close(figure)
     return path
 
 
-def _point(run: RunData, stage: str, axes: dict, k: int, ops, context=None):
+def point(run: RunData, stage: str, axes: dict, k: int, ops, context=None):
     tables = run.evals(stage, **axes)
     if not tables or ops is not None and not len(ops):
         return None
     return estimate(arm_matrix(tables, "pass", k, ops, context))
 
 
-def _errorbar(axis, xs, estimates, **style):
+def errorbar(axis, xs, estimates, **style):
     points = [(x, e) for x, e in zip(xs, estimates) if e is not None]
     if not points:
         return
@@ -41,48 +41,7 @@ def _errorbar(axis, xs, estimates, **style):
     axis.errorbar(x, y, yerr=[low, high], capsize=2, marker="o", markersize=3, **style)
 
 
-def passk_curves(run: RunData, arms, regimes: dict, path: Path) -> Path:
-    """Strict pass@k against k, one panel per regime, one line per model (95% intervals)."""
-    figure, axes = plt.subplots(1, 3, figsize=(12, 3.6), sharey=True)
-    for axis, name in zip(axes, ("id", "edge", "hard")):
-        for label, stage, arm_axes in arms:
-            tables = run.evals(stage, **arm_axes)
-            if not tables:
-                continue
-            ks = powers_of_two(int(min(t.samples.min() for t in tables)))
-            _errorbar(axis, ks, [_point(run, stage, arm_axes, k, regimes[name]) for k in ks], label=label)
-        axis.set(xscale="log", xlabel="k", title=f"{name} ops {op_ranges(regimes[name]) or '-'}", ylim=(-0.02, 1.02))
-        axis.set_xscale("log", base=2)
-    axes[0].set_ylabel("strict pass@k")
-    if axes[0].get_legend_handles_labels()[0]:
-        axes[0].legend(fontsize=8)
-    return _save(figure, path)
-
-
-def by_op(run: RunData, arms, ops: list[int], k: int, path: Path) -> Path:
-    figure, axis = plt.subplots(figsize=(6, 3.6))
-    for label, stage in arms:
-        for kk, style in ((1, "-"), (k, "--")):
-            _errorbar(axis, ops, [_point(run, stage, {}, kk, [op]) for op in ops], label=f"{label} pass@{kk}", linestyle=style)
-    axis.set(xlabel="op", ylabel="strict pass@k", ylim=(-0.02, 1.02))
-    axis.legend(fontsize=8)
-    return _save(figure, path)
-
-
-def context_transfer(run: RunData, shares: list[str], ops: list[int], context, k: int, path: Path) -> Path:
-    figure, axis = plt.subplots(figsize=(6.5, 3.8))
-    for number, share in enumerate(shares):
-        color = f"C{number}"
-        _errorbar(axis, ops, [_point(run, "rl", {"share": share}, k, [op], context) for op in ops],
-                  label=f"B share {share}, after RL", color=color)
-        _errorbar(axis, ops, [_point(run, "base", {"share": share}, k, [op], context) for op in ops],
-                  label=f"B share {share}, base", color=color, linestyle=":", alpha=0.6)
-    axis.set(xlabel="op", ylabel=f"strict pass@{k} on context B", ylim=(-0.02, 1.02), xticks=ops)
-    axis.legend(fontsize=7, ncol=2)
-    return _save(figure, path)
-
-
-def _bars(axis, groups: list[str], series: dict[str, list], ylabel: str) -> None:
+def bars(axis, groups: list[str], series: dict[str, list], ylabel: str) -> None:
     width = 0.8 / max(1, len(series))
     for number, (label, estimates) in enumerate(series.items()):
         x = np.arange(len(groups)) + number * width
@@ -92,27 +51,6 @@ def _bars(axis, groups: list[str], series: dict[str, list], ylabel: str) -> None
     axis.set_xticks(np.arange(len(groups)) + width * (len(series) - 1) / 2, groups, fontsize=8)
     axis.set(ylabel=ylabel, ylim=(0, 1.02))
     axis.legend(fontsize=7)
-
-
-def budget_bars(run: RunData, splits: list[str], regimes: dict, k: int, path: Path) -> Path:
-    figure, axis = plt.subplots(figsize=(7, 3.6))
-    series = {f"{name} pass@{kk}": [_point(run, "rl", {"split": s}, kk, regimes[name]) for s in splits]
-              for name in ("edge", "hard") for kk in (1, k)}
-    _bars(axis, splits, series, "strict pass@k")
-    return _save(figure, path)
-
-
-def reward_bars(run: RunData, rewards: list[str], regimes: dict, k: int, path: Path) -> Path:
-    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
-    series = {f"{name} pass@{kk}": [_point(run, "rl", {"reward": r}, kk, regimes[name]) for r in rewards]
-              for name, kk in (("edge", 1), ("hard", 1), ("hard", k))}
-    _bars(left, rewards, series, "strict pass@k")
-    beyond = regimes["edge"] + regimes["hard"]
-    rawp = [estimate(arm_matrix(run.evals("rl", reward=r), "rawp", 1, beyond)) if run.evals("rl", reward=r) and beyond
-            else None for r in rewards]
-    _bars(right, rewards, {"right answer, wrong reasoning": rawp}, "share of samples")
-    right.set_ylim(0, max([0.1] + [e.high * 1.2 for e in rawp if e]))
-    return _save(figure, path)
 
 
 def calibration(run: RunData, path: Path) -> Path | None:
@@ -142,4 +80,4 @@ def calibration(run: RunData, path: Path) -> Path | None:
         right.set(xlabel="op (green: in-distribution, orange: edge, red: hard)", ylabel="strict pass@k",
                   ylim=(-0.02, 1.02), title="probe of the base model")
         right.legend(fontsize=8)
-    return _save(figure, path)
+    return save(figure, path)

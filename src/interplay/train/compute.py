@@ -34,3 +34,10 @@ def training_flops(config: ModelConfig, tokens: int, head_tokens: int, seq_len: 
 def sampling_flops(config: ModelConfig, new_tokens: int, mean_context: float) -> float:
     """One forward pass per sampled token, attending over the cache."""
     return forward_flops(config, new_tokens, new_tokens, mean_context)
+
+
+def rl_update_passes(ppo_epochs: int, reference: bool) -> int:
+    """Forward-pass equivalents of one GRPO update over a batch: a forward and backward (3) per
+    epoch, a forward for the old log-probabilities when there is more than one epoch, and one
+    through the reference model when there is a KL term."""
+    return 3 * ppo_epochs + (ppo_epochs > 1) + reference

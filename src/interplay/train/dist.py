@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
+from interplay.lm.device import pick_device
+
 
 @dataclass(frozen=True)
 class DistInfo:
@@ -109,15 +111,3 @@ def sum_gradients(model: torch.nn.Module, info: DistInfo) -> None:
 def _teardown() -> None:
     if dist.is_initialized():
         dist.destroy_process_group()
-
-
-def pick_device(name: str, local_rank: int = 0) -> torch.device:
-    """`auto`: cuda, then mps, then cpu; a GPU without an index is the local rank's."""
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda", local_rank)
-        if torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    device = torch.device(name)
-    return torch.device("cuda", local_rank) if device.type == "cuda" and device.index is None else device

@@ -31,7 +31,7 @@ from interplay.lm.sampler import SamplingParams, sample
 from interplay.lm.tokenizer import load_tokenizer, stop_ids
 from interplay.train import dist
 from interplay.train.checkpoint import finish_run, latest_checkpoint, load_checkpoint, save_checkpoint
-from interplay.train.compute import forward_flops, sampling_flops
+from interplay.train.compute import forward_flops, rl_update_passes, sampling_flops
 from interplay.train.curriculum import Curriculum
 from interplay.train.grpo_loss import aggregate, group_advantages, kl_penalty, policy_loss, zero_variance_groups
 from interplay.train.lm import HELD_OUT_SEED_OFFSET
@@ -148,11 +148,12 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
         completions = sample(model, prompt_ids, rl.group_size, params, stop, seed=(rl.seed * 1_000_003 + step) * 1024,
                              first_prompt=mine.start, total_prompts=len(step_records))
         sampled_at = time.perf_counter()
-        results = [verify(tokenizer.decode(c, skip_special_tokens=False), gold_from_record(records[i // rl.group_size]))
-                   for i, c in enumerate(completions)]
+        texts = [tokenizer.decode(c, skip_special_tokens=False) for c in completions]
+        owners = [records[i // rl.group_size] for i in range(len(completions))]
+        results = [verify(text, gold_from_record(record)) for text, record in zip(texts, owners)]
         # The whole step's outcomes on every rank: (reward, strict, answer, length) per completion.
-        outcomes = dist.gather(info, [(reward_of(r), r.strict_correct, r.answer_correct, len(c))
-                                      for r, c in zip(results, completions)])
+        outcomes = dist.gather(info, [(reward_of(r, record, text), r.strict_correct, r.answer_correct, len(c))
+                                      for r, record, text, c in zip(results, owners, texts, completions)])
         rewards = torch.tensor([o[0] for o in outcomes]).view(len(step_records), rl.group_size)
         zero_variance = zero_variance_groups(rewards)
         keep = (~zero_variance if rl.filter_groups else torch.ones_like(zero_variance)).repeat_interleave(rl.group_size)
@@ -173,7 +174,7 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
         new_tokens = sum(map(len, completions))
         context = sum(map(len, prompt_ids)) / len(prompt_ids) + rl.max_new_tokens / 2
         trained_tokens = sum(len(p) + len(c) for p, c in zip([p for p in prompt_ids for _ in range(rl.group_size)], completions))
-        passes = 3 * rl.ppo_epochs + (rl.ppo_epochs > 1) + (reference is not None)
+        passes = rl_update_passes(rl.ppo_epochs, reference is not None)
         flops += dist.all_ranks_sum(info, sampling_flops(model.config, new_tokens, context)
                                     + passes * forward_flops(model.config, trained_tokens, new_tokens, context))
         step += 1

@@ -22,9 +22,6 @@ from torch import nn
 from interplay.errors import UserError
 from interplay.train.precision import bf16_supported
 
-OPTIMIZERS = ("adamw", "muon")
-NS_DTYPES = ("auto", "bf16", "fp32")
-
 
 def newton_schulz(matrix: torch.Tensor, steps: int, coefficients: tuple[float, float, float], eps: float,
                   dtype: torch.dtype) -> torch.Tensor:

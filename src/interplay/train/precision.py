@@ -18,7 +18,6 @@ from pathlib import Path
 
 import torch
 
-DTYPES = ("auto", "bf16", "fp32")
 BF16_MIN_WIDTH = 128  # narrower models lose more per token in bf16 than its speed returns (measured at 64)
 
 

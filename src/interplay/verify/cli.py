@@ -39,7 +39,8 @@ def verify_line(line: str, reward=None) -> dict:
     result = verify(item["prediction"], gold)
     output = result.to_dict()
     if reward is not None:
-        output["reward"] = reward(result)
+        record = item["gold"] if isinstance(item.get("gold"), dict) else item  # the gold as this line gives it
+        output["reward"] = reward(result, record, item["prediction"])
     return output
 
 
@@ -62,5 +63,5 @@ def add_parser(commands) -> None:
     parser = commands.add_parser("verify", help="check free-form solutions step by step against gold graphs")
     parser.add_argument("--in", dest="input", default="-", help="input JSONL (default: stdin)")
     parser.add_argument("--out", default="-", help="output JSONL (default: stdout)")
-    parser.add_argument("--reward", default=None, help="add a reward: outcome, process, strict, mixed:A,B, mixed-gated:A,B")
+    parser.add_argument("--reward", default=None, help="add a reward by name (interplay/verify/rewards.py): outcome, process, strict, mixed:A,B, ...")
     parser.set_defaults(handler=run)

@@ -1,11 +1,19 @@
-"""Rewards for RL from a verification, by name, plus adapters for verl and TRL.
+"""Rewards for RL, by name, in one registry, plus adapters for verl and TRL.
+
+A reward is a function of a completion's verification, its problem record and its text; it is
+registered under a name, with its parameters (if any) spelled after a colon:
+
+    @register_reward("mixed", params="A,B")
+    def mixed(result, record, text, a: float, b: float) -> float: ...
+
+    reward = get_reward("mixed-gated:0.2,0.8")
+    reward(verify(text, gold), record, text)                 # -> float
 
 Names: `outcome` (answer right: 1, else 0), `process` (process accuracy), `strict` (1 only if the
 answer and every step are right), `mixed:A,B` = A*outcome + B*process (the paper's formula as
 written), `mixed-gated:A,B` = the same but 0 when the answer is wrong (what the authors' code does).
-
-    reward = get_reward("mixed-gated:0.2,0.8")
-    reward(verify(text, gold))                               # -> float
+A new reward is one decorated function here; `rl.reward`, `interplay verify --reward`, the verl
+and TRL adapters and the recipes' reward axes all find it by name.
 
 verl (custom reward function, `custom_reward_function.path=.../rewards.py`, `name=compute_score`,
 optionally `+custom_reward_function.reward_kwargs.reward=strict`):
@@ -27,46 +35,70 @@ from collections.abc import Callable
 from interplay.errors import UserError
 from interplay.verify.compare import Verification, gold_from_record, verify
 
-Reward = Callable[[Verification], float]
+Reward = Callable[[Verification, dict, str], float]  # (verification, problem record, completion text) -> reward
+_REWARDS: dict[str, tuple[Callable[..., float], tuple[str, ...]]] = {}
 
 
-def outcome_reward(result: Verification) -> float:
-    return float(result.answer_correct)
+def register_reward(name: str, params: str = ""):
+    """Register `function(result, record, text, *params) -> float` under `name`; `params` spells its
+    float parameters as they follow the name ("A,B" for "mixed:0.2,0.8")."""
+    def decorator(function):
+        _REWARDS[name] = (function, tuple(params.split(",")) if params else ())
+        return function
+
+    return decorator
 
 
-def process_reward(result: Verification) -> float:
-    return float(result.process_accuracy)
-
-
-def strict_reward(result: Verification) -> float:
-    return float(result.strict_correct)
-
-
-def mixed_reward(outcome_weight: float, process_weight: float, gated: bool) -> Reward:
-    def reward(result: Verification) -> float:
-        if gated and not result.answer_correct:
-            return 0.0
-        return outcome_weight * result.answer_correct + process_weight * result.process_accuracy
-
-    return reward
-
-
-REWARD_NAMES = ("outcome", "process", "strict", "mixed:A,B", "mixed-gated:A,B")
+def reward_names() -> list[str]:
+    """Every registered reward as it is written: 'outcome', 'mixed:A,B', ..."""
+    return [name + (":" + ",".join(params) if params else "") for name, (_, params) in _REWARDS.items()]
 
 
 def get_reward(name: str) -> Reward:
-    """A reward function by name (see the module docstring); a bad name is a UserError."""
-    simple = {"outcome": outcome_reward, "process": process_reward, "strict": strict_reward}
-    if name in simple:
-        return simple[name]
-    kind, _, weights = name.partition(":")
-    if kind in ("mixed", "mixed-gated"):
-        try:
-            a, b = (float(w) for w in weights.split(","))
-        except ValueError:
-            raise UserError(f"reward '{name}' needs two weights, e.g. {kind}:0.2,0.8") from None
-        return mixed_reward(a, b, gated=kind == "mixed-gated")
-    raise UserError(f"unknown reward '{name}' (known: {', '.join(REWARD_NAMES)})")
+    """The reward `name` names, its parameters bound; a bad name is a UserError."""
+    kind, colon, values = name.partition(":")
+    if kind not in _REWARDS:
+        raise UserError(f"unknown reward '{name}' (known: {', '.join(reward_names())})")
+    function, params = _REWARDS[kind]
+    try:
+        numbers = [float(v) for v in values.split(",")] if colon else []
+    except ValueError:
+        numbers = []
+    if len(numbers) != len(params):
+        example = f"{kind}:" + ",".join(["0.5"] * len(params)) if params else kind
+        raise UserError(f"reward '{name}' takes {len(params)} number(s), e.g. {example}")
+    if not params:
+        return function
+
+    def bound(result: Verification, record: dict, text: str) -> float:
+        return function(result, record, text, *numbers)
+
+    return bound
+
+
+@register_reward("outcome")
+def outcome(result: Verification, record: dict, text: str) -> float:
+    return float(result.answer_correct)
+
+
+@register_reward("process")
+def process(result: Verification, record: dict, text: str) -> float:
+    return float(result.process_accuracy)
+
+
+@register_reward("strict")
+def strict(result: Verification, record: dict, text: str) -> float:
+    return float(result.strict_correct)
+
+
+@register_reward("mixed", params="A,B")
+def mixed(result: Verification, record: dict, text: str, a: float, b: float) -> float:
+    return a * result.answer_correct + b * result.process_accuracy
+
+
+@register_reward("mixed-gated", params="A,B")
+def mixed_gated(result: Verification, record: dict, text: str, a: float, b: float) -> float:
+    return mixed(result, record, text, a, b) if result.answer_correct else 0.0
 
 
 def _record(gold) -> dict:
@@ -82,8 +114,9 @@ def compute_score(data_source, solution_str: str, ground_truth, extra_info: dict
     reward; the other keys (answer, process and strict correctness) land in verl's logged metrics.
     """
     name = reward or (extra_info or {}).get("reward", "outcome")
-    result = verify(solution_str, gold_from_record(_record(ground_truth)))
-    return {"score": get_reward(name)(result), "acc": float(result.answer_correct),
+    record = _record(ground_truth)
+    result = verify(solution_str, gold_from_record(record))
+    return {"score": get_reward(name)(result, record, solution_str), "acc": float(result.answer_correct),
             "process_accuracy": result.process_accuracy, "strict": float(result.strict_correct)}
 
 
@@ -93,7 +126,8 @@ def trl_reward(name: str = "outcome") -> Callable[..., list[float]]:
 
     def reward_function(completions, gold, **_columns) -> list[float]:
         texts = [c if isinstance(c, str) else c[-1]["content"] for c in completions]
-        return [reward(verify(text, gold_from_record(_record(g)))) for text, g in zip(texts, gold)]
+        records = [_record(g) for g in gold]
+        return [reward(verify(text, gold_from_record(record)), record, text) for text, record in zip(texts, records)]
 
     reward_function.__name__ = f"interplay_{name.replace(':', '_').replace(',', '_').replace('-', '_')}"
     return reward_function

@@ -124,6 +124,17 @@ def parse_ops(text: str) -> tuple[tuple[int, int, float], ...]:
     return tuple(ranges)
 
 
+def format_ops(ops: Iterable[int]) -> str:
+    """[2, 3, 4, 7] -> '2-4,7', the inverse of parse_ops for unweighted ops; '' for no ops."""
+    parts, ops = [], sorted(ops)
+    for op in ops:
+        if parts and op == parts[-1][1] + 1:
+            parts[-1][1] = op
+        else:
+            parts.append([op, op])
+    return ",".join(f"{low}-{high}" if high > low else f"{low}" for low, high in parts)
+
+
 def parse_contexts(text: str) -> tuple[tuple[tuple[str, float], ...], tuple[tuple[str, int, int], ...]]:
     """'zoo=0.99,teachers@2-3=0.01' -> (((name, weight), ...), ((name, low, high), ...)).
 

@@ -1,0 +1,100 @@
+"""What a report section is made of: claims checked by a written rule, and the verdict they give.
+
+The rule, for every finding: a finding is checked through a few *main* claims, each a difference
+between two models on the same problems with a 95% bootstrap interval over problems and seeds.
+An "increase" holds when the whole interval is above 0 and fails when it is at or below 0, except at the
+floor: when both models score 0 on every problem the measurement has no power (the ops are out of reach
+of both), which says nothing about which is better, so the claim stays undecided. A "no gain" holds when
+the interval's upper end is below +0.05 and fails when its lower end is above +0.05.
+Verdict: *reproduced* if every main claim holds, *not reproduced* if any main claim fails,
+*inconclusive* otherwise (an interval too wide to decide). Secondary claims are reported, not voted.
+The helpers read a run by stage name (see report/findings/__init__.py for the names a finding needs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from interplay.bootstrap import Estimate, difference, estimate
+from interplay.report.analysis import arm_matrix
+from interplay.report.rundata import RunData
+from interplay.world.mixture import format_ops
+
+NO_GAIN_MARGIN = 0.05
+RULE = (f"Each claim is a difference on the same problems with a 95% bootstrap interval over problems and seeds. "
+        f"*increase* holds if the interval is above 0, fails if it is at or below 0, and stays undecided if both models score 0 "
+        f"on every problem (the floor: no signal); *no gain* holds if its upper end is "
+        f"below +{NO_GAIN_MARGIN}, fails if its lower end is above +{NO_GAIN_MARGIN}. Verdict: reproduced if every "
+        f"main claim holds, not reproduced if any main claim fails, inconclusive otherwise.")
+
+
+@dataclass
+class Check:
+    claim: str
+    kind: str  # increase | no_gain
+    estimate: Estimate | None
+    main: bool = True
+
+    def outcome(self) -> bool | None:
+        e = self.estimate
+        if e is None:
+            return None
+        if self.kind == "increase":
+            return None if e.floor else True if e.low > 0 else False if e.high <= 0 else None
+        return True if e.high < NO_GAIN_MARGIN else False if e.low > NO_GAIN_MARGIN else None
+
+    def label(self) -> str:
+        if self.kind == "increase" and self.estimate is not None and self.estimate.floor:
+            return "undecided (both 0)"
+        return {True: "holds", False: "fails", None: "undecided"}[self.outcome()]
+
+
+@dataclass
+class Section:
+    title: str
+    paper: str
+    rows: list[list[str]] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    figures: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def verdict(self) -> str:
+        outcomes = [c.outcome() for c in self.checks if c.main]
+        if not outcomes:
+            return "inconclusive"
+        if all(o is True for o in outcomes):
+            return "reproduced"
+        if any(o is False for o in outcomes):
+            return "not reproduced"
+        return "inconclusive"
+
+
+def largest_k(run: RunData, *stages: str) -> int:
+    """The largest k every evaluation of these stages has samples for."""
+    sizes = [int(t.samples.min()) for stage in stages for t in run.evals(stage)]
+    return min(sizes) if sizes else 1
+
+
+def measure(run: RunData, stage: str, axes: dict, metric: str, k: int, ops=None, context=None) -> Estimate | None:
+    """One arm's mean `metric` at k on the selected problems, with its interval; None if not evaluated."""
+    tables = run.evals(stage, **axes)
+    return estimate(arm_matrix(tables, metric, k, ops, context)) if tables else None
+
+
+def compare(run: RunData, a: tuple[str, dict], b: tuple[str, dict], metric: str, k: int, ops=None,
+            context=None) -> Estimate | None:
+    """Arm a minus arm b, (stage, axes) each, paired on the same problems; None if either is missing."""
+    ta, tb = run.evals(a[0], **a[1]), run.evals(b[0], **b[1])
+    if not ta or not tb or not ops:
+        return None
+    return difference(arm_matrix(ta, metric, k, ops, context), arm_matrix(tb, metric, k, ops, context))
+
+
+def cell(e: Estimate | None) -> str:
+    return "n/a" if e is None else e.text()
+
+
+def ops_text(ops: list[int]) -> str:
+    return format_ops(ops) or "none"

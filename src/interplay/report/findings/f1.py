@@ -1,0 +1,57 @@
+"""Finding 1 of the paper: RL helps at the edge of competence. Its claims and its figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from interplay.report import figures
+from interplay.report.claims import Check, Section, cell, compare, largest_k, measure, ops_text
+from interplay.report.findings import register_finding
+from interplay.report.rundata import RunData
+from interplay.verify.passk import powers_of_two
+from interplay.world.mixture import format_ops
+
+
+@register_finding("f1", stages=("base", "probe", "rl"))
+def finding_1(run: RunData, out: Path) -> Section:
+    section = Section("Finding 1: RL helps at the edge of competence",
+                      "RL on in-distribution data raises pass@1 but not pass@128; RL on OOD-edge data raises "
+                      "pass@128 on edge and hard ops (edge pass@1 ~17 -> ~51, pass@128 ~43 -> ~86); RL on OOD-hard "
+                      "data does about nothing (no reward signal).")
+    regimes = run.regime_ops()
+    k = largest_k(run, "base", "rl")
+    arms = [("base", "base", {})] + [(f"RL on {v}", "rl", {"rl": v}) for v in run.axis_values("rl", "rl")]
+    section.header = ["model"] + [f"{name} ({ops_text(regimes[name])}) pass@{kk}" for name in ("id", "edge", "hard")
+                                  for kk in (1, k)]
+    for label, stage, axes in arms:
+        section.rows.append([label] + [cell(measure(run, stage, axes, "pass", kk, regimes[name]))
+                                       for name in ("id", "edge", "hard") for kk in (1, k)])
+    base = ("base", {})
+    section.checks = [
+        Check(f"RL on ID does not raise ID pass@{k}", "no_gain", compare(run, ("rl", {"rl": "id"}), base, "pass", k, regimes["id"])),
+        Check(f"RL on edge raises edge pass@{k}", "increase", compare(run, ("rl", {"rl": "edge"}), base, "pass", k, regimes["edge"])),
+        Check(f"RL on hard does not raise hard pass@{k}", "no_gain", compare(run, ("rl", {"rl": "hard"}), base, "pass", k, regimes["hard"])),
+        Check("RL on ID raises ID pass@1", "increase", compare(run, ("rl", {"rl": "id"}), base, "pass", 1, regimes["id"]), main=False),
+        Check("RL on edge raises edge pass@1", "increase", compare(run, ("rl", {"rl": "edge"}), base, "pass", 1, regimes["edge"]), main=False),
+        Check(f"RL on edge raises hard pass@{k}", "increase", compare(run, ("rl", {"rl": "edge"}), base, "pass", k, regimes["hard"]), main=False),
+    ]
+    section.figures.append(passk_curves(run, arms, regimes, out / "f1_pass_at_k.png"))
+    return section
+
+
+def passk_curves(run: RunData, arms, regimes: dict, path: Path) -> Path:
+    """Strict pass@k against k, one panel per regime, one line per model (95% intervals)."""
+    figure, axes = figures.plt.subplots(1, 3, figsize=(12, 3.6), sharey=True)
+    for axis, name in zip(axes, ("id", "edge", "hard")):
+        for label, stage, arm_axes in arms:
+            tables = run.evals(stage, **arm_axes)
+            if not tables:
+                continue
+            ks = powers_of_two(int(min(t.samples.min() for t in tables)))
+            figures.errorbar(axis, ks, [figures.point(run, stage, arm_axes, k, regimes[name]) for k in ks], label=label)
+        axis.set(xscale="log", xlabel="k", title=f"{name} ops {format_ops(regimes[name]) or '-'}", ylim=(-0.02, 1.02))
+        axis.set_xscale("log", base=2)
+    axes[0].set_ylabel("strict pass@k")
+    if axes[0].get_legend_handles_labels()[0]:
+        axes[0].legend(fontsize=8)
+    return figures.save(figure, path)

@@ -1,0 +1,71 @@
+"""Finding 2 of the paper: RL transfers to a context only if pre-training exposed it. Claims and figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from interplay.report import figures
+from interplay.report.claims import Check, Section, cell, compare, largest_k, measure
+from interplay.report.findings import register_finding
+from interplay.report.rundata import RunData
+
+
+@register_finding("f2", stages=("base", "rl"))
+def finding_2(run: RunData, out: Path) -> Section:
+    section = Section("Finding 2: RL transfers to a context only if pre-training exposed it",
+                      "Pre-train on context A (all ops) plus context B at op 2 only, with share 0%, 0.1%, 1%, 10%; "
+                      "RL on 50/50 A/B over all ops. At 0% and 0.1% RL does not transfer to B beyond trivial ops; "
+                      "at >= 1% B reaches pass@128 ~100 at low ops and ~60 at op 20.")
+    shares = run.axis_values("base", "share")
+    context = _context_b(run)
+    k = largest_k(run, "base", "rl")
+    tables = run.evals("rl")
+    ops = sorted({int(op) for t in tables for op in t.ops}) if tables else []
+    beyond = [op for op in ops if op > min(ops)] if ops else []
+    section.header = ["share of B"] + [f"B op {op} pass@{k} base -> RL" for op in ops]
+    for share in shares:
+        cells = []
+        for op in ops:
+            before = measure(run, "base", {"share": share}, "pass", k, [op], context)
+            after = measure(run, "rl", {"share": share}, "pass", k, [op], context)
+            cells.append(f"{cell(before)} -> {cell(after)}")
+        section.rows.append([share] + cells)
+    if shares:
+        lowest, highest = shares[0], shares[-1]
+        section.checks = [
+            Check(f"after RL, B pass@{k} beyond op {min(ops) if ops else '?'} is higher at share {highest} than at {lowest}",
+                  "increase", compare(run, ("rl", {"share": highest}), ("rl", {"share": lowest}), "pass", k, beyond, context)),
+            Check(f"at share {lowest}, RL does not raise B pass@{k} beyond op {min(ops) if ops else '?'}", "no_gain",
+                  compare(run, ("rl", {"share": lowest}), ("base", {"share": lowest}), "pass", k, beyond, context)),
+        ]
+        if len(shares) > 2:
+            middle = shares[len(shares) // 2]
+            section.checks.append(Check(f"after RL, B pass@{k} beyond the lowest op is higher at share {middle} than at {lowest}",
+                                        "increase", compare(run, ("rl", {"share": middle}), ("rl", {"share": lowest}), "pass", k, beyond, context),
+                                        main=False))
+    section.notes.append(f"context B is '{context}'")
+    section.figures.append(context_transfer(run, shares, ops, context, k, out / "f2_context_b.png"))
+    return section
+
+
+def _context_b(run: RunData) -> str | None:
+    for instance in run.plan["instances"]:
+        if instance["stage"] == "base":
+            contexts = run.records.get(instance["key"], {}).get("settings", {}).get("data.contexts", "")
+            names = [part.split("=")[0].split("@")[0] for part in contexts.split(",") if "@" in part]
+            if names:
+                return names[0]
+    return None
+
+
+def context_transfer(run: RunData, shares: list[str], ops: list[int], context, k: int, path: Path) -> Path:
+    figure, axis = figures.plt.subplots(figsize=(6.5, 3.8))
+    for number, share in enumerate(shares):
+        color = f"C{number}"
+        figures.errorbar(axis, ops, [figures.point(run, "rl", {"share": share}, k, [op], context) for op in ops],
+                  label=f"B share {share}, after RL", color=color)
+        figures.errorbar(axis, ops, [figures.point(run, "base", {"share": share}, k, [op], context) for op in ops],
+                  label=f"B share {share}, base", color=color, linestyle=":", alpha=0.6)
+    axis.set(xlabel="op", ylabel=f"strict pass@{k} on context B", ylim=(-0.02, 1.02), xticks=ops)
+    axis.legend(fontsize=7, ncol=2)
+    return figures.save(figure, path)

@@ -1,0 +1,55 @@
+"""Finding 3 of the paper: mid-training and RL under one compute budget. Claims and figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from interplay.report import figures
+from interplay.report.claims import Check, Section, cell, compare, largest_k, measure, ops_text
+from interplay.report.findings import register_finding
+from interplay.report.rundata import RunData
+
+
+@register_finding("f3", stages=("probe", "mid", "rl"))
+def finding_3(run: RunData, out: Path) -> Section:
+    section = Section("Finding 3: mid-training and RL under one compute budget",
+                      "Splits of one budget: all mid-training, light RL (20%), medium (50%), heavy (80%), all RL. "
+                      "Edge ops: more mid-training + light RL is best at pass@1. Hard ops: heavy RL is best; "
+                      "mid-training + RL beats RL-only by ~10.8 points pass@128 on ops 15-20.")
+    regimes = run.regime_ops()
+    k = largest_k(run, "rl")
+    splits = run.axis_values("rl", "split")
+    section.header = ["split", "FLOPs spent"] + [f"{name} ({ops_text(regimes[name])}) pass@{kk}"
+                                                 for name in ("edge", "hard") for kk in (1, k)]
+    for split in splits:
+        spent = sum(_flops(run, key) for stage in ("mid", "rl") for key in run.keys(stage, split=split)[:1])
+        section.rows.append([split, f"{spent:.2e}"] + [cell(measure(run, "rl", {"split": split}, "pass", kk, regimes[name]))
+                                                        for name in ("edge", "hard") for kk in (1, k)])
+    if {"light", "all_rl", "heavy", "all_mid"} <= set(splits):
+        section.checks = [
+            Check("edge pass@1: mid-training + light RL beats all RL", "increase",
+                  compare(run, ("rl", {"split": "light"}), ("rl", {"split": "all_rl"}), "pass", 1, regimes["edge"])),
+            Check(f"hard pass@{k}: mid-training + heavy RL beats all RL", "increase",
+                  compare(run, ("rl", {"split": "heavy"}), ("rl", {"split": "all_rl"}), "pass", k, regimes["hard"])),
+            Check(f"hard pass@{k}: heavy RL beats light RL", "increase",
+                  compare(run, ("rl", {"split": "heavy"}), ("rl", {"split": "light"}), "pass", k, regimes["hard"]), main=False),
+            Check(f"hard pass@{k}: heavy RL beats all mid-training", "increase",
+                  compare(run, ("rl", {"split": "heavy"}), ("rl", {"split": "all_mid"}), "pass", k, regimes["hard"]), main=False),
+        ]
+    section.figures.append(budget_bars(run, splits, regimes, k, out / "f3_budget.png"))
+    return section
+
+
+def _flops(run: RunData, key: str) -> float:
+    if run.records.get(key, {}).get("outputs", {}).get("skipped"):
+        return 0.0
+    rows = run.metrics(key)
+    return float(rows[-1].get("flops", 0.0)) if rows else 0.0
+
+
+def budget_bars(run: RunData, splits: list[str], regimes: dict, k: int, path: Path) -> Path:
+    figure, axis = figures.plt.subplots(figsize=(7, 3.6))
+    series = {f"{name} pass@{kk}": [figures.point(run, "rl", {"split": s}, kk, regimes[name]) for s in splits]
+              for name in ("edge", "hard") for kk in (1, k)}
+    figures.bars(axis, splits, series, "strict pass@k")
+    return figures.save(figure, path)

@@ -1,0 +1,35 @@
+"""Bootstrap intervals over problems and seeds, and paired differences."""
+
+import numpy as np
+import pytest
+
+from interplay.bootstrap import difference, estimate
+
+
+def test_interval_covers_the_mean_and_shrinks_with_more_problems():
+    rng = np.random.default_rng(0)
+    small = estimate(rng.binomial(1, 0.4, size=(1, 50)).astype(float))
+    large = estimate(rng.binomial(1, 0.4, size=(1, 5000)).astype(float))
+    assert small.low < small.value < small.high and large.low < 0.4 < large.high
+    assert large.high - large.low < (small.high - small.low) / 5
+
+
+def test_seed_noise_widens_the_interval():
+    problems = np.linspace(0, 1, 200)
+    agreeing = estimate(np.stack([problems, problems, problems]))
+    disagreeing = estimate(np.stack([problems * 0.5, problems, np.minimum(problems * 1.5, 1)]))
+    assert (disagreeing.high - disagreeing.low) > (agreeing.high - agreeing.low)
+    assert agreeing.seeds == 3 and agreeing.problems == 200
+
+
+def test_paired_difference_sees_a_small_shift_that_unpaired_noise_would_hide():
+    rng = np.random.default_rng(1)
+    base = rng.uniform(0, 1, size=(1, 400))
+    shifted = np.minimum(base + 0.03, 1)
+    d = difference(shifted, base)
+    assert 0.02 < d.value < 0.04 and d.low > 0
+    assert d.seeds == 1 and difference(np.repeat(shifted, 3, axis=0), base).seeds == 3  # a shared base vs 3 RL seeds
+    same = difference(base, base)
+    assert same.value == same.low == same.high == 0
+    with pytest.raises(ValueError):
+        difference(base, base[:, :10])
