@@ -105,24 +105,23 @@ def stage_kind(name: str, inputs: tuple[str, ...] = (), distributed: bool = Fals
     return decorator
 
 
-def cost_of(*names: str):
-    """Register the decorated function as the FLOP estimate of these kinds (see StageKind.cost)."""
+def _attach(field: str, names: tuple[str, ...]):
     def decorator(function):
         for name in names:
-            KINDS[name] = replace(KINDS[name], cost=function)
+            KINDS[name] = replace(KINDS[name], **{field: function})
         return function
 
     return decorator
+
+
+def cost_of(*names: str):
+    """Register the decorated function as the FLOP estimate of these kinds (see StageKind.cost)."""
+    return _attach("cost", names)
 
 
 def memory_of(*names: str):
     """Register the decorated function as the GPU memory estimate of these kinds (see StageKind.memory)."""
-    def decorator(function):
-        for name in names:
-            KINDS[name] = replace(KINDS[name], memory=function)
-        return function
-
-    return decorator
+    return _attach("memory", names)
 
 
 def run_stage(kind: str, settings: dict, world: dict, inputs: dict[str, dict], directory: Path, seed: int | None) -> dict:
