@@ -26,14 +26,15 @@ def test_cli_flags_reach_the_mixture():
     add_world_options(parser, ops="2-20")
     args = parser.parse_args(["--n-locations", "3", "--format", "compact", "--distractors", "0-2", "--modulus", "23"])
     spec = data_config_from_args(args).spec()
-    assert (spec.graph.n_locations, spec.format, spec.graph.distractors, spec.graph.modulus) == (3, "compact", (0, 2), 23)
+    assert (spec.graph.n_locations, spec.surface.format, spec.graph.distractors, spec.graph.modulus) == (3, "compact", (0, 2), 23)
     assert spec.all_ops() == list(range(2, 21))  # a command's own default
     assert data_config_from_args(parser.parse_args(["--modulus", "0"])).spec().graph.modulus is None
 
 
 def test_the_world_defaults_are_the_generators_own():
-    graph = DataConfig().spec().graph
-    assert dataclasses.asdict(graph) == dataclasses.asdict(type(graph)())
+    spec = DataConfig().spec()
+    assert dataclasses.asdict(spec.graph) == dataclasses.asdict(type(spec.graph)())
+    assert spec.surface == type(spec.surface)()
 
 
 @pytest.mark.parametrize("section, key, value", [

@@ -18,7 +18,7 @@ from pathlib import Path
 from interplay.errors import UserError
 from interplay.world.graph import GraphSettings
 from interplay.world.mixture import MixtureSpec, parse_range
-from interplay.world.render import FORMATS, ORDERS
+from interplay.world.render import FORMATS, ORDERS, SurfaceSettings
 
 
 # The names a config may choose from; the modules that act on them import them from here.
@@ -48,7 +48,7 @@ def _world(help: str, **argparse_options) -> dict:
     return {"help": help, **argparse_options}
 
 
-_GRAPH, _MIXTURE = GraphSettings(), MixtureSpec()  # the world's own defaults, so they are written in one place
+_GRAPH, _SURFACE = GraphSettings(), SurfaceSettings()  # the world's own defaults, so they are written in one place
 
 
 @dataclass
@@ -61,8 +61,8 @@ class DataConfig:
 
     ops: str = field(default="2-10", metadata=_world("op ranges with optional weights, e.g. 2-10:0.9,11-14:0.1"))
     contexts: str = field(default="zoo", metadata=_world("contexts with optional weights, e.g. zoo=0.99,teachers=0.01"))
-    format: str = field(default=_MIXTURE.format, metadata=_world("solution text format", choices=FORMATS))
-    order: str = field(default=_MIXTURE.order, metadata=_world("problem sentence order", choices=ORDERS))
+    format: str = field(default=_SURFACE.format, metadata=_world("solution text format", choices=FORMATS))
+    order: str = field(default=_SURFACE.order, metadata=_world("problem sentence order", choices=ORDERS))
     n_locations: int = field(default=_GRAPH.n_locations, metadata=_world("locations per problem (lexicon size)"))
     n_items: int = field(default=_GRAPH.n_items, metadata=_world("item types per problem (lexicon size)"))
     distractors: str = field(default="{}-{}".format(*_GRAPH.distractors),

@@ -99,3 +99,13 @@ def test_a_context_restricted_to_an_op_appears_only_there():
 def test_a_context_named_twice_is_an_error():
     with pytest.raises(UserError, match="named twice"):
         parse_contexts("zoo,zoo@2")
+
+
+def test_options_go_by_name_to_the_graph_or_the_surface():
+    spec = MixtureSpec.parse(ops="3", format="compact", order="topological", n_locations=2, distractors=(0, 1))
+    assert (spec.surface.format, spec.surface.order, spec.graph.n_locations, spec.graph.distractors) == (
+        "compact", "topological", 2, (0, 1))
+    with pytest.raises(UserError, match="unknown world option 'colour'"):
+        MixtureSpec.parse(ops="3", colour="red")
+    with pytest.raises(UserError, match="unknown format 'latex'"):
+        MixtureSpec.parse(ops="3", format="latex")

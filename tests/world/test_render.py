@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from interplay.world.contexts import get_context
 from interplay.world.graph import GraphSettings, sample_graph
 from interplay.world.render import (
-    EXTRA_LETTERS, SINGLE_LETTERS, _fresh_letters, content_id, prompt_text, render_record, training_text,
+    EXTRA_LETTERS, SINGLE_LETTERS, SurfaceSettings, _fresh_letters, content_id, prompt_text, render_record, training_text,
 )
 
 STEP = re.compile(r"Define (?P<name>[^;]+?) as (?P<letter>\w+); (?P<body>[^.]*)\.")
@@ -17,7 +17,7 @@ STEP = re.compile(r"Define (?P<name>[^;]+?) as (?P<letter>\w+); (?P<body>[^.]*)\
 
 def _record(op=6, seed=0, context="zoo", fmt="paper", order="shuffled", modulus=None):
     graph = sample_graph(op, random.Random(seed), GraphSettings(modulus=modulus))
-    return render_record(graph, get_context(context), random.Random(seed + 1), 5, 5, fmt, order)
+    return render_record(graph, get_context(context), random.Random(seed + 1), 5, 5, SurfaceSettings(fmt, order))
 
 
 @given(op=st.integers(1, 25), seed=st.integers(0, 10**6))

@@ -22,7 +22,7 @@ from functools import cached_property
 from interplay.errors import UserError
 from interplay.world.contexts import get_context
 from interplay.world.graph import GraphSettings, sample_graph
-from interplay.world.render import FORMATS, ORDERS, render_record
+from interplay.world.render import SurfaceSettings, render_record
 
 
 @dataclass(frozen=True)
@@ -33,24 +33,24 @@ class MixtureSpec:
     contexts: tuple[tuple[str, float], ...] = (("zoo", 1.0),)
     # Contexts drawn only within an op range (finding 2: context B seen only at op 2), by name.
     context_ops: tuple[tuple[str, int, int], ...] = ()
-    format: str = "paper"
-    order: str = "shuffled"
-    graph: GraphSettings = field(default_factory=GraphSettings)
+    graph: GraphSettings = field(default_factory=GraphSettings)  # which graphs exist (world/graph.py)
+    surface: SurfaceSettings = field(default_factory=SurfaceSettings)  # how they are written (world/render.py)
 
     @classmethod
     def parse(cls, ops: str = "2-10", contexts: str = "zoo", **options) -> "MixtureSpec":
-        """Build from CLI-style strings: ops '2-10:0.9,11-14:0.1', contexts 'zoo=0.99,teachers@2=0.01'."""
-        graph_options = {k: options.pop(k) for k in list(options) if k in GraphSettings.__dataclass_fields__}
+        """Build from CLI-style strings: ops '2-10:0.9,11-14:0.1', contexts 'zoo=0.99,teachers@2=0.01';
+        every other option goes by name to GraphSettings or SurfaceSettings."""
+        graph = {k: options.pop(k) for k in list(options) if k in GraphSettings.__dataclass_fields__}
+        surface = {k: options.pop(k) for k in list(options) if k in SurfaceSettings.__dataclass_fields__}
+        if options:
+            raise UserError(f"unknown world option '{sorted(options)[0]}'")
         shares, context_ops = parse_contexts(contexts)
-        spec = cls(parse_ops(ops), shares, context_ops, graph=GraphSettings(**graph_options), **options)
+        spec = cls(parse_ops(ops), shares, context_ops, graph=GraphSettings(**graph), surface=SurfaceSettings(**surface))
         spec.validate()
         return spec
 
     def validate(self) -> None:
-        if self.format not in FORMATS:
-            raise UserError(f"unknown format '{self.format}' (known: {', '.join(FORMATS)})")
-        if self.order not in ORDERS:
-            raise UserError(f"unknown sentence order '{self.order}' (known: {', '.join(ORDERS)})")
+        self.surface.validate()
         self.graph.validate()
         for name, _ in self.contexts:
             context = get_context(name)
@@ -168,7 +168,7 @@ def problem_at(spec: MixtureSpec, seed: int, index: int) -> dict:
         name = rng.choices(spec.contexts, [w for _, w in spec.contexts])[0][0]
     graph = sample_graph(op, rng, spec.graph)
     settings = spec.graph
-    return render_record(graph, get_context(name), rng, settings.n_locations, settings.n_items, spec.format, spec.order)
+    return render_record(graph, get_context(name), rng, settings.n_locations, settings.n_items, spec.surface)
 
 
 def _draw_op(spec: MixtureSpec, rng: random.Random) -> int:

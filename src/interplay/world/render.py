@@ -19,7 +19,9 @@ import hashlib
 import json
 import random
 import string
+from dataclasses import dataclass
 
+from interplay.errors import UserError
 from interplay.world.contexts import Context
 from interplay.world.graph import Graph, Quantity
 
@@ -239,22 +241,36 @@ def content_id(context: str, question: str, graph: dict) -> str:
     return hashlib.blake2b(payload.encode(), digest_size=8).hexdigest()
 
 
+@dataclass(frozen=True)
+class SurfaceSettings:
+    """How a graph is written down: the text of a problem changes with these, never which problems exist."""
+
+    format: str = "paper"
+    order: str = "shuffled"
+
+    def validate(self) -> None:
+        if self.format not in FORMATS:
+            raise UserError(f"unknown format '{self.format}' (known: {', '.join(FORMATS)})")
+        if self.order not in ORDERS:
+            raise UserError(f"unknown sentence order '{self.order}' (known: {', '.join(ORDERS)})")
+
+
 def render_record(graph: Graph, context: Context, rng: random.Random, n_locations: int, n_items: int,
-                  fmt: str = "paper", order: str = "shuffled") -> dict:
+                  surface: SurfaceSettings = SurfaceSettings()) -> dict:
     """The problem record of docs/DESIGN.md for one graph in one context."""
     # The lexicon draws from its own generator so that letters and sentence order do not depend
     # on the context: one graph and seed in two contexts give the same text up to the names.
     lexicon = Lexicon(context, n_locations, n_items, random.Random(rng.getrandbits(64)))
-    problem = " ".join(problem_sentences(graph, lexicon, order, rng))
+    problem = " ".join(problem_sentences(graph, lexicon, surface.order, rng))
     question = lexicon.question(graph.target)
-    solution = paper_solution(graph, lexicon, rng) if fmt == "paper" else compact_solution(graph, lexicon)
+    solution = paper_solution(graph, lexicon, rng) if surface.format == "paper" else compact_solution(graph, lexicon)
     graph_dict = graph_record(graph, lexicon)
     return {
         "id": content_id(context.name, question, graph_dict),
         "op": graph.op,
         "context": context.name,
         "mode": "forward",
-        "format": fmt,
+        "format": surface.format,
         "problem": problem,
         "question": question,
         "solution": solution,
