@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--config", default="configs/pretrain_cpu.toml")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
-    parser.add_argument("--cap", type=int, default=27_000_000, help="token cap (the schedule's length)")
+    parser.add_argument("--cap", type=int, default=0, help="token cap, the schedule's length (0: the config's train.tokens)")
     parser.add_argument("--eval-tokens", type=int, default=1_000_000, help="tokens between evaluations")
     parser.add_argument("--problems", type=int, default=32, help="held-out problems per op")
     parser.add_argument("--samples", type=int, default=4, help="samples per problem at temperature 1")
@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _speedrun(config: LMRunConfig, args: argparse.Namespace) -> int:
     run = config.train
+    args.cap = args.cap or run.tokens
     run.out, run.tokens, run.threads = args.out, args.cap, args.threads
     run.eval_problems, run.eval_samples = args.problems, args.samples
     run.eval_every = max(1, args.eval_tokens // (run.batch_size * run.seq_len))
