@@ -33,3 +33,15 @@ def test_paired_difference_sees_a_small_shift_that_unpaired_noise_would_hide():
     assert same.value == same.low == same.high == 0
     with pytest.raises(ValueError):
         difference(base, base[:, :10])
+
+
+def test_the_one_seed_estimator_is_the_general_resampling_with_one_seed():
+    from interplay.bootstrap import BOOTSTRAP_SAMPLES, _resampled_means, one_seed_estimator
+
+    values = np.random.default_rng(3).uniform(size=60)
+    rng = np.random.default_rng(7)
+    draws = rng.integers(0, 60, size=(BOOTSTRAP_SAMPLES, 60))
+    general = _resampled_means(values[None, :], draws, rng)
+    shared = one_seed_estimator(60, seed=7)
+    assert (shared(values).low, shared(values).high) == (np.percentile(general, 2.5), np.percentile(general, 97.5))
+    assert shared(values) == estimate(values[None, :], seed=7)

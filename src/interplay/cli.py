@@ -20,13 +20,6 @@ from interplay.config import add_lexicon_option, add_world_options, data_config_
 from interplay.errors import UserError
 
 
-def _register_lexicons(paths: list[str]) -> None:
-    from interplay.world.contexts import load_context_file, register_context
-
-    for path in paths:
-        register_context(load_context_file(path))
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="interplay", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -79,15 +72,17 @@ def cmd_generate(args: argparse.Namespace) -> None:
 
 def cmd_stats(args: argparse.Namespace) -> None:
     from interplay.stats import dataset_stats, format_stats
+    from interplay.world.contexts import register_lexicon_files
 
-    _register_lexicons(args.lexicons)
+    register_lexicon_files(args.lexicons)
     print(format_stats(dataset_stats(args.file)))
 
 
 def cmd_tokenizer(args: argparse.Namespace) -> None:
     from interplay.lm.tokenizer import build_tokenizer
+    from interplay.world.contexts import register_lexicon_files
 
-    _register_lexicons(args.lexicons)
+    register_lexicon_files(args.lexicons)
     tokenizer = build_tokenizer(max_number=args.max_number)
     tokenizer.save(args.out)
     print(f"wrote {args.out} ({tokenizer.get_vocab_size()} tokens)", file=sys.stderr)

@@ -73,10 +73,9 @@ class DataConfig:
     lexicons: list = field(default_factory=list)  # TOML lexicon files of user contexts (--lexicon on the CLI)
 
     def spec(self) -> MixtureSpec:
-        from interplay.world.contexts import load_context_file, register_context
+        from interplay.world.contexts import register_lexicon_files
 
-        for path in self.lexicons:
-            register_context(load_context_file(path))
+        register_lexicon_files(self.lexicons)
         options = {f.name: getattr(self, f.name) for f in world_fields()}
         options["distractors"] = parse_range(self.distractors, "data.distractors range")
         options["modulus"] = self.modulus or None

@@ -144,16 +144,16 @@ def run_eval(model_dir: str | Path, data: str | Path, out: str | Path, settings:
     return results
 
 
-def _interval(per_problem: np.ndarray, seed: int) -> dict:
-    """The mean over problems with its 95% bootstrap interval (problems resampled)."""
-    estimate = bootstrap.estimate(per_problem[None, :], seed)
-    return {"value": estimate.value, "ci95": [estimate.low, estimate.high]}
-
-
 def _group_summary(problems: list[list[dict]], n: int, seed: int) -> dict:
     strict = np.array([sum(s["strict_correct"] for s in p) for p in problems])
     answer = np.array([sum(s["answer_correct"] for s in p) for p in problems])
     counts = np.full(len(problems), n)
+    estimator = bootstrap.one_seed_estimator(len(problems), seed)  # one set of resamples for every metric
+
+    def interval(per_problem: np.ndarray) -> dict:
+        """The mean over problems with its 95% bootstrap interval (problems resampled)."""
+        estimate = estimator(per_problem)
+        return {"value": estimate.value, "ci95": [estimate.low, estimate.high]}
 
     def mean_of(key) -> np.ndarray:
         return np.array([np.mean([key(s) for s in p]) for p in problems], dtype=float)
@@ -161,11 +161,11 @@ def _group_summary(problems: list[list[dict]], n: int, seed: int) -> dict:
     summary = {
         "problems": len(problems),
         "samples_per_problem": n,
-        "pass_at_k": {str(k): _interval(pass_at_k(counts, strict, k), seed) for k in powers_of_two(n)},
-        "answer_pass_at_k": {str(k): _interval(pass_at_k(counts, answer, k), seed) for k in powers_of_two(n)},
-        "process_accuracy": _interval(mean_of(lambda s: s["process_accuracy"]), seed),
-        "right_answer_wrong_process": _interval(mean_of(lambda s: s["answer_correct"] and not s["strict_correct"]), seed),
-        "errors": {kind: _interval(mean_of(lambda s, kind=kind: kind in s["errors"]), seed) for kind in ERROR_KINDS},
+        "pass_at_k": {str(k): interval(pass_at_k(counts, strict, k)) for k in powers_of_two(n)},
+        "answer_pass_at_k": {str(k): interval(pass_at_k(counts, answer, k)) for k in powers_of_two(n)},
+        "process_accuracy": interval(mean_of(lambda s: s["process_accuracy"])),
+        "right_answer_wrong_process": interval(mean_of(lambda s: s["answer_correct"] and not s["strict_correct"])),
+        "errors": {kind: interval(mean_of(lambda s, kind=kind: kind in s["errors"])) for kind in ERROR_KINDS},
     }
     return summary
 

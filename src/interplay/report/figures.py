@@ -11,8 +11,6 @@ matplotlib.use("Agg")  # files only: no display on servers and CI
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from interplay.bootstrap import estimate  # noqa: E402
-from interplay.report.analysis import arm_matrix  # noqa: E402
 from interplay.report.rundata import RunData  # noqa: E402
 
 
@@ -21,13 +19,6 @@ def save(figure, path: Path) -> Path:
     figure.savefig(path, dpi=90)
     plt.close(figure)
     return path
-
-
-def point(run: RunData, stage: str, axes: dict, k: int, ops, context=None):
-    tables = run.evals(stage, **axes)
-    if not tables or ops is not None and not len(ops):
-        return None
-    return estimate(arm_matrix(tables, "pass", k, ops, context))
 
 
 def errorbar(axis, xs, estimates, **style):

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+
 from interplay.config import RLRunConfig, to_toml
 from interplay.errors import UserError
 from interplay.jsonl import atomic_write_text, read_jsonl, write_jsonl

@@ -159,10 +159,7 @@ def train_lm(config: LMRunConfig, init: str | None = None, stop_when=None) -> Pa
                     loss = masked_loss_sum(trained, batch, run.document_mask) * info.world_size / max(1, loss_tokens)
                 loss.backward()
             total_loss += loss.item() / info.world_size
-        if info.enabled:
-            reduced = torch.tensor([total_loss], device=device)
-            torch.distributed.all_reduce(reduced)
-            total_loss = reduced.item()
+        total_loss = dist.all_ranks_sum(info, total_loss)
         grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), run.grad_clip).item()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)

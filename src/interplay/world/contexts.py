@@ -176,6 +176,12 @@ def register_context(context: Context) -> None:
     _REGISTRY[context.name] = context
 
 
+def register_lexicon_files(paths) -> None:
+    """Register the user context of each TOML lexicon file (`--lexicon`, `data.lexicons`)."""
+    for path in paths:
+        register_context(load_context_file(path))
+
+
 def get_context(name: str) -> Context:
     try:
         return _REGISTRY[name]

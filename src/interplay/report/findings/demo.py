@@ -45,8 +45,8 @@ def by_op(run: RunData, arms, ops: list[int], k: int, path: Path) -> Path:
     figure, axis = figures.plt.subplots(figsize=(6, 3.6))
     for label, stage in arms:
         for kk, style in ((1, "-"), (k, "--")):
-            figures.errorbar(axis, ops, [figures.point(run, stage, {}, kk, [op]) for op in ops], label=f"{label} pass@{kk}",
-                             linestyle=style)
+            estimates = [measure(run, stage, {}, "pass", kk, [op]) for op in ops]
+            figures.errorbar(axis, ops, estimates, label=f"{label} pass@{kk}", linestyle=style)
     axis.set(xlabel="op", ylabel="strict pass@k", ylim=(-0.02, 1.02))
     axis.legend(fontsize=8)
     return figures.save(figure, path)

@@ -48,7 +48,8 @@ def passk_curves(run: RunData, arms, regimes: dict, path: Path) -> Path:
             if not tables:
                 continue
             ks = powers_of_two(int(min(t.samples.min() for t in tables)))
-            figures.errorbar(axis, ks, [figures.point(run, stage, arm_axes, k, regimes[name]) for k in ks], label=label)
+            estimates = [measure(run, stage, arm_axes, "pass", k, regimes[name]) for k in ks]
+            figures.errorbar(axis, ks, estimates, label=label)
         axis.set(xscale="log", xlabel="k", title=f"{name} ops {format_ops(regimes[name]) or '-'}", ylim=(-0.02, 1.02))
         axis.set_xscale("log", base=2)
     axes[0].set_ylabel("strict pass@k")

@@ -62,9 +62,9 @@ def context_transfer(run: RunData, shares: list[str], ops: list[int], context, k
     figure, axis = figures.plt.subplots(figsize=(6.5, 3.8))
     for number, share in enumerate(shares):
         color = f"C{number}"
-        figures.errorbar(axis, ops, [figures.point(run, "rl", {"share": share}, k, [op], context) for op in ops],
+        figures.errorbar(axis, ops, [measure(run, "rl", {"share": share}, "pass", k, [op], context) for op in ops],
                   label=f"B share {share}, after RL", color=color)
-        figures.errorbar(axis, ops, [figures.point(run, "base", {"share": share}, k, [op], context) for op in ops],
+        figures.errorbar(axis, ops, [measure(run, "base", {"share": share}, "pass", k, [op], context) for op in ops],
                   label=f"B share {share}, base", color=color, linestyle=":", alpha=0.6)
     axis.set(xlabel="op", ylabel=f"strict pass@{k} on context B", ylim=(-0.02, 1.02), xticks=ops)
     axis.legend(fontsize=7, ncol=2)

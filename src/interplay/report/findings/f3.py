@@ -49,7 +49,7 @@ def _flops(run: RunData, key: str) -> float:
 
 def budget_bars(run: RunData, splits: list[str], regimes: dict, k: int, path: Path) -> Path:
     figure, axis = figures.plt.subplots(figsize=(7, 3.6))
-    series = {f"{name} pass@{kk}": [figures.point(run, "rl", {"split": s}, kk, regimes[name]) for s in splits]
+    series = {f"{name} pass@{kk}": [measure(run, "rl", {"split": s}, "pass", kk, regimes[name]) for s in splits]
               for name in ("edge", "hard") for kk in (1, k)}
     figures.bars(axis, splits, series, "strict pass@k")
     return figures.save(figure, path)

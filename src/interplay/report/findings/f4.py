@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from interplay.bootstrap import estimate
 from interplay.report import figures
-from interplay.report.analysis import arm_matrix
 from interplay.report.claims import Check, Section, cell, compare, largest_k, measure
 from interplay.report.findings import register_finding
 from interplay.report.rundata import RunData
@@ -44,12 +42,11 @@ def finding_4(run: RunData, out: Path) -> Section:
 
 def reward_bars(run: RunData, rewards: list[str], regimes: dict, k: int, path: Path) -> Path:
     figure, (left, right) = figures.plt.subplots(1, 2, figsize=(10, 3.6))
-    series = {f"{name} pass@{kk}": [figures.point(run, "rl", {"reward": r}, kk, regimes[name]) for r in rewards]
+    series = {f"{name} pass@{kk}": [measure(run, "rl", {"reward": r}, "pass", kk, regimes[name]) for r in rewards]
               for name, kk in (("edge", 1), ("hard", 1), ("hard", k))}
     figures.bars(left, rewards, series, "strict pass@k")
     beyond = regimes["edge"] + regimes["hard"]
-    rawp = [estimate(arm_matrix(run.evals("rl", reward=r), "rawp", 1, beyond)) if run.evals("rl", reward=r) and beyond
-            else None for r in rewards]
+    rawp = [measure(run, "rl", {"reward": r}, "rawp", 1, beyond) for r in rewards]
     figures.bars(right, rewards, {"right answer, wrong reasoning": rawp}, "share of samples")
     right.set_ylim(0, max([0.1] + [e.high * 1.2 for e in rawp if e]))
     return figures.save(figure, path)
