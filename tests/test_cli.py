@@ -62,8 +62,9 @@ def test_verify_reads_every_line_and_reports_bad_ones(tmp_path):
     from interplay.world.mixture import MixtureSpec, problem_at
 
     record = problem_at(MixtureSpec.parse(ops="5"), 0, 0)
+    completion = f"{record['solution']} </solution> <answer> {record['answer']} </answer>"  # as a model writes it
     lines = [
-        json.dumps({"prediction": record["solution"], "gold": record}),
+        json.dumps({"prediction": completion, "gold": record}),
         "this is not json",
         json.dumps({"prediction": "Answer: 3.", "gold_solution": record["solution"], "gold_answer": record["answer"]}),
         json.dumps({"gold": record}),
@@ -71,13 +72,17 @@ def test_verify_reads_every_line_and_reports_bad_ones(tmp_path):
     source = tmp_path / "in.jsonl"
     source.write_text("\n".join(lines) + "\n")
     out = tmp_path / "out.jsonl"
-    result = run("verify", "--in", str(source), "--out", str(out), "--reward", "mixed-gated:0.2,0.8")
+    result = run("verify", "--in", str(source), "--out", str(out), "--reward", "mixed-gated:0.5,0.5")
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows) == 4
     assert rows[0]["strict_correct"] and rows[0]["reward"] == 1.0 and rows[0]["nodes"]
+    assert set(rows[0]["rewards"]) >= {"outcome", "strict", "mixed:0.2,0.8", "process-paper", "strict-paper",
+                                       "mixed-paper:0.2,0.8", "mixed-gated:0.5,0.5"}
+    assert set(rows[0]["rewards"].values()) == {1.0}  # the gold solution earns every reward in full
     assert "error" in rows[1] and "error" in rows[3]
     assert rows[2]["missing"] == len(record["graph"]["nodes"]) and not rows[2]["strict_correct"]
+    assert rows[2]["rewards"]["process-paper"] == 0.0 and rows[2]["rewards"]["outcome"] == 0.0
     bad = run("verify", "--in", str(source), "--reward", "nonsense")
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
 

@@ -68,7 +68,7 @@ def _rows(successes_per_problem, n, op=2):
             right = sample < successes
             rows.append({"problem_index": index, "op": op + index % 2, "context": "zoo", "strict_correct": right,
                          "answer_correct": right or sample == n - 1, "process_accuracy": 1.0 if right else 0.5,
-                         "errors": [] if right else ["value_mismatch"]})
+                         "extra": int(right and sample == 0), "errors": [] if right else ["value_mismatch"]})
     return rows
 
 
@@ -80,4 +80,6 @@ def test_summary_is_monotone_with_confidence_intervals():
         assert entry["ci95"][0] <= entry["value"] <= entry["ci95"][1]
     wrong_process = results["overall"]["right_answer_wrong_process"]["value"]
     assert wrong_process == pytest.approx(5 / 48)  # the last sample of each problem that got it wrong
+    # Each problem with a strict sample wrote extra steps in its first one: 4 of the 14 strict samples.
+    assert results["overall"]["extra_steps_among_strict"] == {"value": pytest.approx(4 / 14), "strict_samples": 14}
     assert set(results["by_op"]) == {"2", "3"}

@@ -165,9 +165,18 @@ def _group_summary(problems: list[list[dict]], n: int, seed: int) -> dict:
         "answer_pass_at_k": {str(k): interval(pass_at_k(counts, answer, k)) for k in powers_of_two(n)},
         "process_accuracy": interval(mean_of(lambda s: s["process_accuracy"])),
         "right_answer_wrong_process": interval(mean_of(lambda s: s["answer_correct"] and not s["strict_correct"])),
+        "extra_steps_among_strict": _extra_steps_among_strict(problems),
         "errors": {kind: interval(mean_of(lambda s, kind=kind: kind in s["errors"])) for kind in ERROR_KINDS},
     }
     return summary
+
+
+def _extra_steps_among_strict(problems: list[list[dict]]) -> dict:
+    """How many strictly correct samples also wrote steps the answer does not need (the strict
+    criterion allows them, the paper's RL penalty does not), over all strict samples."""
+    strict = [s for p in problems for s in p if s["strict_correct"]]
+    with_extra = sum(s["extra"] > 0 for s in strict)
+    return {"value": with_extra / len(strict) if strict else None, "strict_samples": len(strict)}
 
 
 def summarize(rows: list[dict], settings: EvalSettings) -> dict:

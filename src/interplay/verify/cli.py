@@ -1,11 +1,13 @@
 """`interplay verify`: JSONL of predictions in, one verification per line out, in order.
 
-    interplay verify --in predictions.jsonl --out verified.jsonl --reward mixed-gated:0.2,0.8
+    interplay verify --in predictions.jsonl --out verified.jsonl --reward mixed-gated:0.5,0.5
     echo '{"prediction": "...", "gold": {...record...}}' | interplay verify
 
 Each input line holds `prediction` and either `gold` (a problem record) or `gold_solution` plus
-`gold_answer` (and optionally `modulus`). A line that is not JSON or lacks those fields gives an
-output line with an `error` field: nothing is dropped and the run goes on.
+`gold_answer` (and optionally `modulus`). Each output line holds the verification and `rewards`:
+every registered reward with its usual parameters (rewards.py), plus each `--reward` named; `reward`
+repeats the first `--reward`. A line that is not JSON or lacks those fields gives an output line
+with an `error` field: nothing is dropped and the run goes on.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ import sys
 
 from interplay.errors import UserError
 from interplay.verify.compare import gold_from_record, gold_from_solution, verify
-from interplay.verify.rewards import get_reward
+from interplay.verify.rewards import Reward, get_reward, usual_rewards
 
 
-def verify_line(line: str, reward=None) -> dict:
+def verify_line(line: str, rewards: dict[str, Reward], chosen: str | None = None) -> dict:
     try:
         item = json.loads(line)
     except json.JSONDecodeError as error:
@@ -38,19 +40,22 @@ def verify_line(line: str, reward=None) -> dict:
         return {"error": f"bad gold: {error}"}
     result = verify(item["prediction"], gold)
     output = result.to_dict()
-    if reward is not None:
-        record = item["gold"] if isinstance(item.get("gold"), dict) else item  # the gold as this line gives it
-        output["reward"] = reward(result, record, item["prediction"])
+    record = item["gold"] if isinstance(item.get("gold"), dict) else item  # the gold as this line gives it
+    output["rewards"] = {name: reward(result, record, item["prediction"]) for name, reward in rewards.items()}
+    if chosen is not None:
+        output["reward"] = output["rewards"][chosen]
     return output
 
 
 def run(args: argparse.Namespace) -> None:
-    reward = get_reward(args.reward) if args.reward else None
+    chosen = args.reward or []
+    rewards = {name: get_reward(name) for name in [*usual_rewards(), *chosen]}
     try:
         source = open(args.input, encoding="utf-8") if args.input != "-" else sys.stdin
     except FileNotFoundError:
         raise UserError(f"file not found: {args.input}") from None
-    outputs = (json.dumps(verify_line(line, reward), ensure_ascii=False) + "\n" for line in source if line.strip())
+    first = chosen[0] if chosen else None
+    outputs = (json.dumps(verify_line(line, rewards, first), ensure_ascii=False) + "\n" for line in source if line.strip())
     if args.out == "-":
         sys.stdout.writelines(outputs)
     else:
@@ -63,5 +68,6 @@ def add_parser(commands) -> None:
     parser = commands.add_parser("verify", help="check free-form solutions step by step against gold graphs")
     parser.add_argument("--in", dest="input", default="-", help="input JSONL (default: stdin)")
     parser.add_argument("--out", default="-", help="output JSONL (default: stdout)")
-    parser.add_argument("--reward", default=None, help="add a reward by name (interplay/verify/rewards.py): outcome, process, strict, mixed:A,B, ...")
+    parser.add_argument("--reward", action="append", help="a reward to add by name, e.g. mixed:0.5,0.5 (repeatable; "
+                        "interplay/verify/rewards.py): outcome, process, strict, mixed:A,B, mixed-paper:A,B, ...")
     parser.set_defaults(handler=run)

@@ -7,6 +7,9 @@
 s(v) = 1 for a gold node v iff the prediction defines v, with exactly v's parents, and v's value.
 Process accuracy is the mean of s(v) over gold nodes (the paper's ProcessAcc); strictly correct
 means every s(v) = 1 and the final answer right. Extra (unneeded) steps are counted, not punished.
+A quantity defined more than once must be right every time: a wrong statement is a wrong step
+whether or not the text states the quantity again (the paper's code keeps the last definition
+only; docs/DESIGN.md, "The strict verdict", counts where the two readings part).
 """
 
 from __future__ import annotations
@@ -91,8 +94,9 @@ def compare(parsed: ParsedSolution, gold: GoldGraph) -> Verification:
         if node is None:
             missing += 1
             continue
-        parents_ok = node.parents == parents
-        value_ok = node.value is not None and values_equal(node.value, gold_value, gold.modulus)
+        definitions = [node, *parsed.redefinitions.get(name, ())]
+        parents_ok = all(d.parents == parents for d in definitions)
+        value_ok = all(d.value is not None and values_equal(d.value, gold_value, gold.modulus) for d in definitions)
         dependency += not parents_ok
         value += not value_ok
         correct += parents_ok and value_ok

@@ -8,10 +8,15 @@ A step is "Define <quantity> as <letter>; <clause>; ...; so <letter> = <expr> = 
 Node identity is the normalised quantity name (lower case, single spaces). A clause
 "X = <expr> = <expr> = <number>" defines letter X; its dependencies are the quantities behind every
 letter its expressions use, followed through intermediate letters ("S = H = 2; so M = 1 + S"
-makes M depend on H's quantity). A node's value is the final number of its own clause. Every
-written equality that can be evaluated is checked with the safe evaluator (modulus aware); one
-that does not hold ("2 + 3 = 6") is an arithmetic error. This reads the paper's format, our
-compact format, the paper generator's own text, with or without tags, in any step order.
+makes M depend on H's quantity). A node's parents are the union over the clauses that assign its
+own letter (two clauses that disagree make a dependency mismatch), its value the final number of
+the last of them. Inside its own step a letter keeps its previous meaning until the step ends: a
+letter reused from an earlier step stands for that step's quantity, and the step's own new letter
+stands for nothing ("Y = W = 1; so Y = Y = 1" depends on W's quantity only, as the paper reads it).
+A quantity defined again is kept as a redefinition: compare.py requires every definition to be
+right. Every written equality that can be evaluated is checked with the safe evaluator (modulus
+aware); one that does not hold ("2 + 3 = 6") is an arithmetic error. This reads the paper's format,
+our compact format, the paper generator's own text, with or without tags, in any step order.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ class ParsedSolution:
     nodes: dict[str, PredictedNode] = field(default_factory=dict)
     answer: int | None = None
     arithmetic_errors: int = 0
-    duplicate_definitions: int = 0
+    redefinitions: dict[str, list[PredictedNode]] = field(default_factory=dict)  # later definitions by name
 
     @property
     def parseable(self) -> bool:
@@ -87,10 +92,13 @@ class _Letters:
         self.values: dict[str, int] = {}
         self.deps: dict[str, frozenset[str]] = {}
 
-    def dependencies(self, expression: str) -> set[str]:
+    def dependencies(self, expression: str, own: str) -> set[str]:
         found: set[str] = set()
         for letter in letters_in(expression):
-            found |= self.deps.get(letter, {_UNRESOLVED + letter})
+            if letter in self.deps:
+                found |= self.deps[letter]
+            elif letter != own:  # a step's own new letter stands for nothing inside its step
+                found.add(_UNRESOLVED + letter)
         return found
 
 
@@ -133,8 +141,6 @@ def parse_solution(text: str, modulus: int | None = None) -> ParsedSolution:
             continue
         name, own = normalize_name(head["name"]), head["letter"]
         node = PredictedNode(name, own)
-        letters.deps[own] = frozenset({name})
-        letters.values.pop(own, None)
         body = chunk[head.end():].split("Answer", 1)[0]
         for clause in body.split(";"):
             clause = clause.strip().rstrip(".").strip()
@@ -148,16 +154,20 @@ def parse_solution(text: str, modulus: int | None = None) -> ParsedSolution:
             node.arithmetic_errors += errors
             dependencies: set[str] = set()
             for expression in expressions:
-                dependencies |= letters.dependencies(expression)
+                dependencies |= letters.dependencies(expression, own)
             if left == own:
-                node.parents, node.value = frozenset(dependencies), value
+                node.parents |= dependencies
+                node.value = value if value is not None else node.value
             else:
                 letters.deps[left] = frozenset(dependencies)
             if value is not None:
                 letters.values[left] = value
+        letters.deps[own] = frozenset({name})
+        if node.value is None:
+            letters.values.pop(own, None)  # the letter's earlier value no longer holds
         parsed.arithmetic_errors += node.arithmetic_errors
         if name in parsed.nodes:
-            parsed.duplicate_definitions += 1  # the first definition counts: a model may not retry
+            parsed.redefinitions.setdefault(name, []).append(node)
         else:
             parsed.nodes[name] = node
     return parsed

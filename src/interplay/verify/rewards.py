@@ -3,7 +3,7 @@
 A reward is a function of a completion's verification, its problem record and its text; it is
 registered under a name, with its parameters (if any) spelled after a colon:
 
-    @register_reward("mixed", params="A,B")
+    @register_reward("mixed", params="A,B", usual=PAPER_WEIGHTS)
     def mixed(result, record, text, a: float, b: float) -> float: ...
 
     reward = get_reward("mixed-gated:0.2,0.8")
@@ -12,6 +12,10 @@ registered under a name, with its parameters (if any) spelled after a colon:
 Names: `outcome` (answer right: 1, else 0), `process` (process accuracy), `strict` (1 only if the
 answer and every step are right), `mixed:A,B` = A*outcome + B*process (the paper's formula as
 written), `mixed-gated:A,B` = the same but 0 when the answer is wrong (what the authors' code does).
+The `-paper` rewards are the paper code's own formulas on its own reading of the text (paper.py):
+`process-paper` = max(0, 1 - penalty / N) with extra steps in the penalty, `mixed-paper:A,B` its
+gated blend (the paper's RL used 0.2,0.8 and 0.5,0.5), `strict-paper` 1 only if the answer is right
+and the penalty 0. They read the gold from the record's solution text and answer, as that code does.
 A new reward is one decorated function here; `rl.reward`, `interplay verify --reward`, the verl
 and TRL adapters and the recipes' reward axes all find it by name.
 
@@ -34,16 +38,20 @@ from collections.abc import Callable
 
 from interplay.errors import UserError
 from interplay.verify.compare import Verification, gold_from_record, verify
+from interplay.verify.paper import paper_outcome, paper_process, paper_reward
 
 Reward = Callable[[Verification, dict, str], float]  # (verification, problem record, completion text) -> reward
 _REWARDS: dict[str, tuple[Callable[..., float], tuple[str, ...]]] = {}
+_USUAL: dict[str, str] = {}  # name -> its usual parameters ("0.2,0.8"), for the table `interplay verify` writes
+PAPER_WEIGHTS = "0.2,0.8"  # answer and process weights of the paper's mixed reward
 
 
-def register_reward(name: str, params: str = ""):
+def register_reward(name: str, params: str = "", usual: str = ""):
     """Register `function(result, record, text, *params) -> float` under `name`; `params` spells its
-    float parameters as they follow the name ("A,B" for "mixed:0.2,0.8")."""
+    float parameters as they follow the name ("A,B" for "mixed:0.2,0.8"), `usual` their usual values."""
     def decorator(function):
         _REWARDS[name] = (function, tuple(params.split(",")) if params else ())
+        _USUAL[name] = usual
         return function
 
     return decorator
@@ -52,6 +60,11 @@ def register_reward(name: str, params: str = ""):
 def reward_names() -> list[str]:
     """Every registered reward as it is written: 'outcome', 'mixed:A,B', ..."""
     return [name + (":" + ",".join(params) if params else "") for name, (_, params) in _REWARDS.items()]
+
+
+def usual_rewards() -> list[str]:
+    """Every registered reward with its usual parameters: 'outcome', 'mixed:0.2,0.8', ..."""
+    return [name + (":" + _USUAL[name] if params else "") for name, (_, params) in _REWARDS.items()]
 
 
 def get_reward(name: str) -> Reward:
@@ -91,14 +104,35 @@ def strict(result: Verification, record: dict, text: str) -> float:
     return float(result.strict_correct)
 
 
-@register_reward("mixed", params="A,B")
+@register_reward("mixed", params="A,B", usual=PAPER_WEIGHTS)
 def mixed(result: Verification, record: dict, text: str, a: float, b: float) -> float:
     return a * result.answer_correct + b * result.process_accuracy
 
 
-@register_reward("mixed-gated", params="A,B")
+@register_reward("mixed-gated", params="A,B", usual=PAPER_WEIGHTS)
 def mixed_gated(result: Verification, record: dict, text: str, a: float, b: float) -> float:
     return mixed(result, record, text, a, b) if result.answer_correct else 0.0
+
+
+def _paper_gold(record: dict) -> tuple[str | None, object]:
+    """The gold solution text and answer of a record (or of a verify line's gold_solution/gold_answer)."""
+    return record.get("solution", record.get("gold_solution")), record.get("answer", record.get("gold_answer"))
+
+
+@register_reward("process-paper")
+def process_paper(result: Verification, record: dict, text: str) -> float:
+    solution, answer = _paper_gold(record)
+    return paper_process(text, solution, paper_outcome(text, answer))[0]
+
+
+@register_reward("mixed-paper", params="A,B", usual=PAPER_WEIGHTS)
+def mixed_paper(result: Verification, record: dict, text: str, a: float, b: float) -> float:
+    return paper_reward(text, *_paper_gold(record), a, b)
+
+
+@register_reward("strict-paper")
+def strict_paper(result: Verification, record: dict, text: str) -> float:
+    return paper_reward(text, *_paper_gold(record), 0.2, 0.8, strict=True)
 
 
 def _record(gold) -> dict:
