@@ -1,11 +1,12 @@
-"""Problems per second of the generator on one core, ops 2-20 uniform, in both formats.
+"""Problems per second of the generator on one core, ops 2-20 uniform, in both formats and modes.
 
     python benchmarks/generate.py [--n 5000]
 
 Generation includes graph sampling, rendering, the content hash and JSON serialisation, i.e.
 everything `interplay generate` does per record except de-duplication. Target: >= 2,000/s
-(the paper's generator takes up to ~0.5 s per accepted problem, i.e. ~2/s). The last rows time the
-real CLI (`interplay generate --n 20000`, start-up, de-duplication and the atomic write included).
+(the paper's generator takes up to ~0.5 s per accepted problem, i.e. ~2/s), and reverse (equation)
+problems at >= 50% of forward speed. The last rows time the real CLI (`interplay generate --n
+20000`, start-up, de-duplication and the atomic write included).
 """
 
 import argparse
@@ -44,6 +45,10 @@ def main() -> None:
         rates[fmt] = measure(spec, args.n)
         print(f"{fmt:>8}: {rates[fmt]:8.0f} problems/s  ({rates[fmt] / TARGET:.2f}x target {TARGET:.0f}/s, "
               f"{rates[fmt] / PAPER_GENERATOR:.0f}x the paper generator's ~{PAPER_GENERATOR:.0f}/s)")
+    for fmt in ("paper", "compact"):
+        spec = MixtureSpec.parse(ops="2-20", contexts="zoo,teachers,movies", format=fmt, mode="reverse")
+        reverse = measure(spec, args.n)
+        print(f"{fmt:>8}: {reverse:8.0f} problems/s in reverse mode ({reverse / rates[fmt]:.2f}x forward, target >= 0.5x)")
     for fmt in ("paper", "compact"):
         with tempfile.TemporaryDirectory() as scratch:
             command = [sys.executable, "-m", "interplay.cli", "generate", "--ops", "2-20", "--n", "20000",

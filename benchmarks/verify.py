@@ -4,9 +4,11 @@
 
 The obvious alternative is the paper's own checker, which eval()s model text and cannot run on
 untrusted output; so the figure is printed against the target of 5,000/s, and for scale against
-outcome-only checking (regex for the answer), the cheapest verifier there is. The last row times
-the real CLI on 2,053 lines (`interplay verify`, start-up and JSON in and out included; target
-2,000 lines/s).
+outcome-only checking (regex for the answer), the cheapest verifier there is, and against our
+re-implementation of the paper's reading (verify/paper.py). Reverse (equation) solutions, whose
+steps are linear forms, are timed beside forward ones (target: within 2x). The last row times
+the real CLI on 2,053 lines (`interplay verify`, start-up, JSON in and out and every registered
+reward included; target 2,000 lines/s).
 """
 
 import argparse
@@ -19,6 +21,7 @@ import time
 
 from interplay.train.precision import cpu_description
 from interplay.verify.compare import gold_from_record, verify
+from interplay.verify.paper import paper_compare, paper_gold_from_record, read_paper
 from interplay.verify.parse import extract_answer
 from interplay.world.mixture import MixtureSpec, problem_at
 
@@ -43,8 +46,20 @@ def main() -> None:
         for r in records:
             extract_answer(r["solution"])
         answer_only = args.n / (time.perf_counter() - start)
+        start = time.perf_counter()
+        for r in records:
+            paper_compare(paper_gold_from_record(r), read_paper.__wrapped__(r["solution"]))
+        paper_reading = args.n / (time.perf_counter() - start)
         print(f"{fmt:>8}: {rates[fmt]:8.0f} verifications/s ({rates[fmt] / TARGET:.2f}x target {TARGET:.0f}/s; "
-              f"answer-only regex {answer_only:.0f}/s)")
+              f"answer-only regex {answer_only:.0f}/s; the paper's reading {paper_reading:.0f}/s)")
+        spec = MixtureSpec.parse(ops="10", contexts="zoo,teachers,movies", format=fmt, mode="reverse")
+        reverse = [problem_at(spec, 0, i) for i in range(args.n)]
+        golds = [gold_from_record(r) for r in reverse]
+        start = time.perf_counter()
+        assert all(verify(r["solution"], g).strict_correct for r, g in zip(reverse, golds))
+        rate = args.n / (time.perf_counter() - start)
+        print(f"{fmt:>8}: {rate:8.0f} verifications/s of reverse solutions ({rates[fmt] / rate:.2f}x slower "
+              f"than forward; target <= 2x)")
     print(f"    cli: {_cli_rate():8.0f} lines/s through `interplay verify` on {CLI_LINES:,} paper-format lines "
           f"of ops 2-20 (target {CLI_TARGET:.0f}/s)")
     print(f"ratio={rates['paper'] / TARGET:.2f}")

@@ -46,6 +46,9 @@ def test_user_lexicon_and_tokenizer(tmp_path):
     (["--ops", "9-3"], "empty op range"),
     (["--lexicon", "LEXICON"], "not valid TOML"),
     (["--exclude", "/nonexistent.jsonl"], "file not found"),
+    (["--mode", "sideways"], "unknown mode 'sideways'"),
+    (["--mode", "forward=0.5,reverse=lots"], "bad weight"),
+    (["--mode", "reverse=0"], "weight must be a positive number"),
 ])
 def test_user_errors_are_one_line_with_exit_code_2(tmp_path, args, message):
     bad = tmp_path / "bad.toml"

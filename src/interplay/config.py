@@ -61,6 +61,8 @@ class DataConfig:
 
     ops: str = field(default="2-10", metadata=_world("op ranges with optional weights, e.g. 2-10:0.9,11-14:0.1"))
     contexts: str = field(default="zoo", metadata=_world("contexts with optional weights, e.g. zoo=0.99,teachers=0.01"))
+    mode: str = field(default="forward", metadata=_world(
+        "forward problems, reverse (equation) problems or a weighted mix, e.g. forward=0.5,reverse=0.5"))
     format: str = field(default=_SURFACE.format, metadata=_world("solution text format", choices=FORMATS))
     order: str = field(default=_SURFACE.order, metadata=_world("problem sentence order", choices=ORDERS))
     n_locations: int = field(default=_GRAPH.n_locations, metadata=_world("locations per problem (lexicon size)"))

@@ -28,7 +28,7 @@ from interplay.verify.compare import gold_from_record, verify
 from interplay.verify.passk import pass_at_k, powers_of_two
 
 ERROR_KINDS = ("unparseable", "no_answer", "wrong_answer", "missing_node", "extra_node", "dependency_mismatch",
-               "value_mismatch", "arithmetic_error")
+               "value_mismatch", "arithmetic_error", "equation_mismatch")
 
 
 @dataclass

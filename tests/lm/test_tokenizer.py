@@ -1,7 +1,7 @@
 """The word-level tokenizer: exact round trip, no unknown tokens, unseen contexts, HF loading."""
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from interplay.lm.tokenizer import EOS, build_tokenizer, decode, encode_record, vocabulary
@@ -14,9 +14,12 @@ UNK = TOKENIZER.token_to_id("<unk>")
 
 
 @given(seed=st.integers(0, 10**6), fmt=st.sampled_from(["paper", "compact"]), op=st.integers(1, 30),
-       context=st.sampled_from(BUILTIN_CONTEXTS), modulus=st.sampled_from([None, 23]))
-def test_round_trip_without_unknown_tokens(seed, fmt, op, context, modulus):
-    record = problem_at(MixtureSpec.parse(ops=str(op), contexts=context, format=fmt, modulus=modulus), seed, 0)
+       context=st.sampled_from(BUILTIN_CONTEXTS), modulus=st.sampled_from([None, 23]),
+       mode=st.sampled_from(["forward", "reverse"]))
+def test_round_trip_without_unknown_tokens(seed, fmt, op, context, modulus, mode):
+    assume(mode == "forward" or op >= 2)
+    spec = MixtureSpec.parse(ops=str(op), contexts=context, format=fmt, modulus=modulus, mode=mode)
+    record = problem_at(spec, seed, 0)
     text = training_text(record)
     ids = encode_record(TOKENIZER, text)
     assert UNK not in ids

@@ -10,31 +10,40 @@ means every s(v) = 1 and the final answer right. Extra (unneeded) steps are coun
 A quantity defined more than once must be right every time: a wrong statement is a wrong step
 whether or not the text states the quantity again (the paper's code keeps the last definition
 only; docs/DESIGN.md, "The strict verdict", counts where the two readings part).
+A reverse problem's gold values are linear forms in its unknown x, and its strict verdict also
+needs the equation: the form the text solves and the value it is given must be the target's.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from interplay.verify.arithmetic import Linear
 from interplay.verify.parse import ParsedSolution, normalize_name, parse_solution, values_equal
 
 
 @dataclass(frozen=True)
 class GoldGraph:
-    """Gold nodes as name -> (parents, value), plus the answer and the arithmetic's modulus."""
+    """Gold nodes as name -> (parents, value), plus the answer and the arithmetic's modulus; in
+    reverse mode values are linear forms and `equation` is (the target's form, its given value)."""
 
-    nodes: dict[str, tuple[frozenset[str], int]]
+    nodes: dict[str, tuple[frozenset[str], int | Linear]]
     answer: int
     modulus: int | None = None
+    equation: tuple[int | Linear, int] | None = None
 
 
 def gold_from_record(record: dict) -> GoldGraph:
     graph = record["graph"]
     nodes = {
-        normalize_name(n["name"]): (frozenset(normalize_name(p) for p in n["parents"]), int(n["value"]))
+        normalize_name(n["name"]): (frozenset(normalize_name(p) for p in n["parents"]),
+                                    Linear.of(*n["form"]) if "form" in n else int(n["value"]))
         for n in graph["nodes"]
     }
-    return GoldGraph(nodes, int(record["answer"]), graph.get("modulus"))
+    equation = None
+    if "given" in graph:
+        equation = (nodes[normalize_name(graph["target"])][1], int(graph["given"]))
+    return GoldGraph(nodes, int(record["answer"]), graph.get("modulus"), equation)
 
 
 def gold_from_solution(solution: str, answer: int | None = None, modulus: int | None = None) -> GoldGraph:
@@ -43,7 +52,8 @@ def gold_from_solution(solution: str, answer: int | None = None, modulus: int | 
     answer = parsed.answer if answer is None else answer
     if answer is None:
         raise ValueError("the gold solution has no answer")
-    return GoldGraph({n.name: (n.parents, n.value) for n in parsed.nodes.values()}, int(answer), modulus)
+    equation = (parsed.equation.form, parsed.equation.given) if parsed.equation else None
+    return GoldGraph({n.name: (n.parents, n.value) for n in parsed.nodes.values()}, int(answer), modulus, equation)
 
 
 @dataclass
@@ -59,6 +69,7 @@ class Verification:
     no_answer: bool
     unparseable: bool
     parsed: ParsedSolution
+    equation_mismatch: bool = False  # reverse problems: the solved equation is not the target's
 
     @property
     def right_answer_wrong_process(self) -> bool:
@@ -72,7 +83,7 @@ class Verification:
             "wrong_answer": not self.answer_correct and not self.no_answer,
             "missing_node": self.missing > 0, "extra_node": self.extra > 0,
             "dependency_mismatch": self.dependency_mismatch > 0, "value_mismatch": self.value_mismatch > 0,
-            "arithmetic_error": self.arithmetic_errors > 0,
+            "arithmetic_error": self.arithmetic_errors > 0, "equation_mismatch": self.equation_mismatch,
         }
         return [kind for kind, present in kinds.items() if present]
 
@@ -81,7 +92,8 @@ class Verification:
             "answer_correct": self.answer_correct, "process_accuracy": self.process_accuracy,
             "strict_correct": self.strict_correct, "missing": self.missing, "extra": self.extra,
             "value_mismatch": self.value_mismatch, "dependency_mismatch": self.dependency_mismatch,
-            "arithmetic_errors": self.arithmetic_errors, "no_answer": self.no_answer,
+            "arithmetic_errors": self.arithmetic_errors, "equation_mismatch": self.equation_mismatch,
+            "no_answer": self.no_answer,
             "unparseable": self.unparseable, "errors": self.errors, "answer": self.parsed.answer,
             "nodes": self.parsed.to_dict(),
         }
@@ -102,10 +114,11 @@ def compare(parsed: ParsedSolution, gold: GoldGraph) -> Verification:
         correct += parents_ok and value_ok
     answer_correct = parsed.answer is not None and values_equal(parsed.answer, gold.answer, gold.modulus)
     process_accuracy = correct / len(gold.nodes) if gold.nodes else float(answer_correct)
+    equation_mismatch = gold.equation is not None and not _equation_matches(parsed, gold)
     return Verification(
         answer_correct=answer_correct,
         process_accuracy=process_accuracy,
-        strict_correct=answer_correct and correct == len(gold.nodes),
+        strict_correct=answer_correct and correct == len(gold.nodes) and not equation_mismatch,
         missing=missing,
         extra=sum(name not in gold.nodes for name in parsed.nodes),
         dependency_mismatch=dependency,
@@ -114,7 +127,14 @@ def compare(parsed: ParsedSolution, gold: GoldGraph) -> Verification:
         no_answer=parsed.answer is None,
         unparseable=not parsed.parseable,
         parsed=parsed,
+        equation_mismatch=equation_mismatch,
     )
+
+
+def _equation_matches(parsed: ParsedSolution, gold: GoldGraph) -> bool:
+    written, (form, given) = parsed.equation, gold.equation
+    return (written is not None and written.form is not None and values_equal(written.form, form, gold.modulus)
+            and values_equal(written.given, given, gold.modulus) and values_equal(written.rhs, given, gold.modulus))
 
 
 def verify(text: str, gold: GoldGraph) -> Verification:

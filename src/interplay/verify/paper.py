@@ -167,6 +167,9 @@ def _float_value(expression: str) -> float | None:
 
 def _evaluate(expression: str, values: dict[str, float]) -> float | None:
     """An assignment's value: letters replaced textually by their latest values, as the paper's code does."""
+    bare = expression.strip()
+    if bare.isascii() and bare.isdigit():  # most last sides: a plain number ("07" is Python's SyntaxError)
+        return None if len(bare) > 1 and bare[0] == "0" and bare.strip("0") else float(bare)
     for letter in set(_SINGLE_LETTER.findall(expression)):
         if letter not in values:
             return None

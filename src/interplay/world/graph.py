@@ -12,11 +12,18 @@ needs contributes its number of parents, a constant (leaf value or "k plus"/"k t
 counting as one parent. The sampler builds the path top-down from the target, splitting the op
 budget among freshly created parents, so the count is exact by construction rather than found by
 rejection; quantities may also reuse earlier ones, which makes the path a DAG, not a tree.
+
+Reverse mode (the paper's "forwardreverse" problems) keeps the same graph and op: one leaf
+constant on the path becomes the unknown x, the target's value is given instead, and every
+quantity on the path is a linear form a*x + b (`linear_forms`). The unknown is drawn among the
+leaves whose coefficient in the target is invertible (not 0; modulo the world's modulus, coprime
+to it), so the equation a*x + b = value fixes x uniquely; its constant is a positive integer.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import random
 from dataclasses import dataclass, field
 
@@ -83,6 +90,7 @@ class Graph:
     path: list[int]
     distractors: list[int]
     modulus: int | None = None
+    unknown: int | None = None  # reverse mode: the leaf on the path whose constant the question asks for
 
     @property
     def target(self) -> Quantity:
@@ -97,14 +105,21 @@ class Graph:
         return sum(q.op for q in self.path_nodes)
 
 
-def sample_graph(op: int, rng: random.Random, settings: GraphSettings) -> Graph:
-    """A graph whose solution path has exactly `op` operations, distractors included."""
+def sample_graph(op: int, rng: random.Random, settings: GraphSettings, reverse: bool = False) -> Graph:
+    """A graph whose solution path has exactly `op` operations, distractors included; with
+    `reverse`, one whose path has a leaf that can be the unknown (module docstring)."""
     if op < 1:
         raise UserError(f"op must be at least 1, got {op}")
+    if reverse and op < 2:
+        raise UserError("reverse mode needs op >= 2: a hidden leaf and a target computed from it")
     for _ in range(MAX_ATTEMPTS):
         builder = _PathBuilder(rng, settings)
         if builder.build(op) and _assign_values(builder.quantities, builder.topological_order(), rng, settings):
             graph = Graph(builder.quantities, builder.topological_order(), [], settings.modulus)
+            if reverse:
+                graph.unknown = _draw_unknown(graph, rng, settings.max_value)
+                if graph.unknown is None:
+                    continue
             _add_distractors(graph, builder, rng, settings)
             return graph
     raise UserError(
@@ -351,3 +366,51 @@ def _add_distractors(graph: Graph, builder: _PathBuilder, rng: random.Random, se
             quantity.constant = value = rng.randint(1, 4)
         quantity.value = value
         graph.distractors.append(index)
+
+
+def linear_forms(graph: Graph, unknown: int) -> dict[int, tuple[int, int]]:
+    """(a, b) for every quantity on the path: its value as a*x + b when leaf `unknown` is x.
+
+    Reduced modulo the world's modulus when it has one, so both coefficients are residues there.
+    """
+    modulus, forms = graph.modulus, {}
+    for index in graph.path:
+        quantity = graph.quantities[index]
+        if index == unknown:
+            a, b = 1, 0
+        elif quantity.operation == "const":
+            a, b = 0, quantity.constant
+        else:
+            parts = [forms[p] for p in quantity.parents]
+            if quantity.operation == "diff":
+                a, b = parts[0][0] - parts[1][0], parts[0][1] - parts[1][1]
+            else:
+                a, b = sum(part[0] for part in parts), sum(part[1] for part in parts)
+            if quantity.prefix == "times":
+                a, b = quantity.constant * a, quantity.constant * b
+            elif quantity.prefix == "plus":
+                b += quantity.constant
+        forms[index] = (a % modulus, b % modulus) if modulus else (a, b)
+    return forms
+
+
+def _draw_unknown(graph: Graph, rng: random.Random, max_value: int) -> int | None:
+    """A leaf of the path that the target's value determines uniquely, or None if there is none.
+
+    Without a modulus every number the solution writes (coefficients, constants, the target's value
+    less the constant) must stay within max_value, which the tokenizer's numbers cover.
+    """
+    eligible = []
+    for index in graph.path[:-1]:  # the target itself is given, never asked for
+        if graph.quantities[index].operation != "const":
+            continue
+        forms = linear_forms(graph, index)
+        a, b = forms[graph.path[-1]]
+        if graph.modulus:
+            if math.gcd(a, graph.modulus) != 1:
+                continue
+        elif a == 0 or max(abs(n) for form in forms.values() for n in form) > max_value \
+                or abs(graph.target.value - b) > max_value:
+            continue
+        eligible.append(index)
+    return rng.choice(eligible) if eligible else None

@@ -2,6 +2,7 @@
 
     spec = MixtureSpec.parse(ops="2-10:0.9,11-14:0.1", contexts="zoo=0.99,teachers=0.01")
     spec = MixtureSpec.parse(ops="2-10", contexts="zoo=0.99,teachers@2=0.01")   # teachers only at op 2
+    spec = MixtureSpec.parse(ops="2-10", mode="forward=0.5,reverse=0.5")         # the paper's corpus
     record = problem_at(spec, seed=0, index=42)      # the same record whatever else is generated
     for index, record in stream(spec, seed=0, start=1000):   # endless, resumable at any index
         ...
@@ -33,19 +34,22 @@ class MixtureSpec:
     contexts: tuple[tuple[str, float], ...] = (("zoo", 1.0),)
     # Contexts drawn only within an op range (finding 2: context B seen only at op 2), by name.
     context_ops: tuple[tuple[str, int, int], ...] = ()
+    modes: tuple[tuple[str, float], ...] = (("forward", 1.0),)  # forward and reverse (equation) problems
     graph: GraphSettings = field(default_factory=GraphSettings)  # which graphs exist (world/graph.py)
     surface: SurfaceSettings = field(default_factory=SurfaceSettings)  # how they are written (world/render.py)
 
     @classmethod
-    def parse(cls, ops: str = "2-10", contexts: str = "zoo", **options) -> "MixtureSpec":
-        """Build from CLI-style strings: ops '2-10:0.9,11-14:0.1', contexts 'zoo=0.99,teachers@2=0.01';
-        every other option goes by name to GraphSettings or SurfaceSettings."""
+    def parse(cls, ops: str = "2-10", contexts: str = "zoo", mode: str = "forward", **options) -> "MixtureSpec":
+        """Build from CLI-style strings: ops '2-10:0.9,11-14:0.1', contexts 'zoo=0.99,teachers@2=0.01',
+        mode 'forward', 'reverse' or 'forward=0.5,reverse=0.5'; every other option goes by name to
+        GraphSettings or SurfaceSettings."""
         graph = {k: options.pop(k) for k in list(options) if k in GraphSettings.__dataclass_fields__}
         surface = {k: options.pop(k) for k in list(options) if k in SurfaceSettings.__dataclass_fields__}
         if options:
             raise UserError(f"unknown world option '{sorted(options)[0]}'")
         shares, context_ops = parse_contexts(contexts)
-        spec = cls(parse_ops(ops), shares, context_ops, graph=GraphSettings(**graph), surface=SurfaceSettings(**surface))
+        spec = cls(parse_ops(ops), shares, context_ops, parse_modes(mode), graph=GraphSettings(**graph),
+                   surface=SurfaceSettings(**surface))
         spec.validate()
         return spec
 
@@ -84,9 +88,11 @@ class MixtureSpec:
         """Part of every item's seed: what decides the problems, not the surface they are written in.
 
         Format and sentence order are left out, so the same seed gives the same problems in the
-        paper and the compact format, which is what a comparison of formats needs.
+        paper and the compact format, which is what a comparison of formats needs. Optional parts
+        enter only when set, so adding one never changed the problems of a stream without it.
         """
         parts = (self.ops, self.contexts, self.graph) + ((self.context_ops,) if self.context_ops else ())
+        parts += (self.modes,) if self.modes != (("forward", 1.0),) else ()
         return repr(parts)
 
 
@@ -155,6 +161,22 @@ def parse_contexts(text: str) -> tuple[tuple[tuple[str, float], ...], tuple[tupl
     return tuple(contexts), tuple(restricted)
 
 
+MODES = ("forward", "reverse")
+
+
+def parse_modes(text: str) -> tuple[tuple[str, float], ...]:
+    """'forward', 'reverse' or 'forward=0.5,reverse=0.5' -> ((mode, weight), ...)."""
+    modes = []
+    for part in text.split(","):
+        name, _, weight = part.strip().partition("=")
+        if name.strip() not in MODES:
+            raise UserError(f"unknown mode '{name.strip()}' in '{text}' (known: {', '.join(MODES)})")
+        modes.append((name.strip(), _weight(weight, f"mode '{part.strip()}'") if weight else 1.0))
+    if len({name for name, _ in modes}) < len(modes):
+        raise UserError(f"a mode is named twice in '{text}'")
+    return tuple(modes)
+
+
 def problem_at(spec: MixtureSpec, seed: int, index: int) -> dict:
     """Problem number `index` of the stream (spec, seed); depends on nothing else."""
     rng = random.Random(f"{seed}/{index}/{spec.fingerprint}")
@@ -166,7 +188,9 @@ def problem_at(spec: MixtureSpec, seed: int, index: int) -> dict:
     else:
         op = _draw_op(spec, rng)
         name = rng.choices(spec.contexts, [w for _, w in spec.contexts])[0][0]
-    graph = sample_graph(op, rng, spec.graph)
+    # A stream of one mode draws nothing for it, so forward streams stay what they were.
+    mode = spec.modes[0][0] if len(spec.modes) == 1 else rng.choices(spec.modes, [w for _, w in spec.modes])[0][0]
+    graph = sample_graph(op, rng, spec.graph, reverse=mode == "reverse")
     settings = spec.graph
     return render_record(graph, get_context(name), rng, settings.n_locations, settings.n_items, spec.surface)
 

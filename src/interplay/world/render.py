@@ -11,6 +11,8 @@ Two solution formats share one graph, one op and one set of steps:
       Define adult blue jay in Mayer Aquarium as b; so b = 2 * a = 2 * 4 = 8.
 
 Sentence order is `shuffled` (the paper) or `topological` (each sentence after the ones it uses).
+A reverse-mode graph (one leaf unknown, the target given) is written by the same two formats with
+every value a linear form in x, and the solving of the last equation (world/reverse.py).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from dataclasses import dataclass
 
 from interplay.errors import UserError
 from interplay.world.contexts import Context
-from interplay.world.graph import Graph, Quantity
+from interplay.world.graph import Graph, Quantity, linear_forms
+from interplay.world.reverse import (PAPER_PREAMBLE, UNKNOWN_CLAUSE, UNKNOWN_LETTER, format_linear, given_sentence,
+                                     operand, solving_steps, unknown_sentence)
 
 FORMATS = ("paper", "compact")
 ORDERS = ("shuffled", "topological")
@@ -37,6 +41,10 @@ TEMPLATE_PHRASES = (
     "The number of {name} equals the sum of {a}, {b} and {c}.",
     "the difference of {a} and {b}", "{k} plus {x}", "{k} times {x}", "the number of {x}", "the {x} in {y}",
     "Define {name} as {x}; so {x} = {y}.", "Answer: {n}.",
+    # reverse mode (world/reverse.py)
+    PAPER_PREAMBLE, UNKNOWN_CLAUSE, "The number of {x} exists, and its number is greater than 0.",
+    "We know {x} = {n}, so {f} = {n}.", "Subtract {n} from both sides: {f} = {n}.", "Add {n} to both sides",
+    "Divide both sides by {n} modulo {m}: x = {n}.",
 )
 _PREFIX_SYMBOL = {"plus": "+", "times": "*"}
 
@@ -74,13 +82,19 @@ def _draw(groups: tuple[tuple[str, ...], ...], count: int, rng: random.Random) -
 
 
 def problem_sentences(graph: Graph, lexicon: Lexicon, order: str, rng: random.Random) -> list[str]:
-    """One sentence per instance quantity (aggregates are defined by the world, not by a sentence)."""
+    """One sentence per instance quantity (aggregates are defined by the world, not by a sentence);
+    in reverse mode the unknown's sentence hides its value and one more sentence gives the target's."""
     indices = [i for i in graph.path + graph.distractors if not graph.quantities[i].is_aggregate]
     if order == "shuffled":
         rng.shuffle(indices)
     else:
         indices = _random_topological_order(graph, indices, rng)
-    return [_sentence(graph.quantities[i], graph, lexicon) for i in indices]
+    sentences = [unknown_sentence(lexicon.reference(graph.quantities[i])) if i == graph.unknown
+                 else _sentence(graph.quantities[i], graph, lexicon) for i in indices]
+    if graph.unknown is not None:
+        given = given_sentence(lexicon.reference(graph.target), graph.target.value)
+        sentences.insert(rng.randint(0, len(sentences)) if order == "shuffled" else len(sentences), given)
+    return sentences
 
 
 def _random_topological_order(graph: Graph, indices: list[int], rng: random.Random) -> list[int]:
@@ -117,35 +131,78 @@ def _sentence(quantity: Quantity, graph: Graph, lexicon: Lexicon) -> str:
     return f"{head} {inner}."
 
 
-def _equation(left: str, letters: str, numbers: str, value: int) -> str:
+def _equation(left: str, letters: str, numbers: str, value: str) -> str:
     """'x = a + b = 2 + 3 = 5', dropping repeats ('so H = 2', not 'so H = 2 = 2 = 2')."""
     parts = [left]
-    for part in (letters, numbers, str(value)):
+    for part in (letters, numbers, value):
         if part != parts[-1]:
             parts.append(part)
     return " = ".join(parts)
 
 
-def _fresh_letters(rng: random.Random):
+def _fresh_letters(rng: random.Random, reserved: str = ""):
     """Distinct random letters, single letters first, then A0..z9: a lazy Fisher-Yates draw.
 
     A solution uses a handful of letters; shuffling all 572 per problem was a third of the
-    generator's time (issue 12), so each letter costs one random draw instead.
+    generator's time (issue 12), so each letter costs one random draw instead. `reserved` letters
+    (the unknown's x in reverse mode) are never drawn.
     """
     for pool in (list(SINGLE_LETTERS), list(EXTRA_LETTERS)):
+        if reserved:
+            pool = [letter for letter in pool if letter != reserved]
         for end in range(len(pool), 0, -1):
             pick = rng.randrange(end)
             pool[pick], pool[end - 1] = pool[end - 1], pool[pick]
             yield pool[end - 1]
 
 
+Form = tuple[int, int]  # a value as a*x + b: (0, v) in forward mode, a linear form in reverse mode
+
+
+def value_forms(graph: Graph) -> dict[int, Form]:
+    """Every path quantity's value as a form: plain numbers, or linear in the unknown (reverse)."""
+    if graph.unknown is None:
+        return {i: (0, graph.quantities[i].value) for i in graph.path}
+    return linear_forms(graph, graph.unknown)
+
+
+def _combine(forms: list[Form], symbol: str, modulus: int | None) -> Form:
+    if symbol == "-":
+        a, b = forms[0][0] - forms[1][0], forms[0][1] - forms[1][1]
+    else:
+        a, b = sum(f[0] for f in forms), sum(f[1] for f in forms)
+    return (a % modulus, b % modulus) if modulus else (a, b)
+
+
+def _shown(form: Form) -> str:
+    return format_linear(*form)
+
+
+def _unknown_step(graph: Graph, lexicon: Lexicon, index: int) -> str:
+    return f"Define {lexicon.name(graph.quantities[index])} as {UNKNOWN_LETTER}; {UNKNOWN_CLAUSE}."
+
+
+def _ending(graph: Graph, letter_of: dict[int, str], forms: dict[int, Form]) -> list[str]:
+    """The answer, after the solving of the final equation in reverse mode."""
+    if graph.unknown is None:
+        return [f"Answer: {graph.target.value}."]
+    target = graph.path[-1]
+    return [solving_steps(letter_of[target], forms[target], graph.target.value, graph.modulus),
+            f"Answer: {graph.quantities[graph.unknown].value}."]
+
+
 def paper_solution(graph: Graph, lexicon: Lexicon, rng: random.Random) -> str:
-    fresh = _fresh_letters(rng).__next__
-    modulus = graph.modulus
+    reverse = graph.unknown is not None
+    fresh = _fresh_letters(rng, UNKNOWN_LETTER if reverse else "").__next__
+    modulus, forms = graph.modulus, value_forms(graph)
     letter_of: dict[int, str] = {}
-    steps = []
+    steps = [PAPER_PREAMBLE] if reverse else []
     for index in graph.path:
         quantity = graph.quantities[index]
+        if index == graph.unknown:
+            letter_of[index] = UNKNOWN_LETTER
+            steps.append(_unknown_step(graph, lexicon, index))
+            continue
         own = letter_of[index] = fresh()
         parts = []
         if quantity.operation == "const":
@@ -153,66 +210,75 @@ def paper_solution(graph: Graph, lexicon: Lexicon, rng: random.Random) -> str:
         else:
             terms = []
             for parent in quantity.parents:
-                value = graph.quantities[parent].value
+                form = forms[parent]
                 if quantity.is_aggregate:
-                    terms.append((letter_of[parent], value))
+                    terms.append((letter_of[parent], form))
                 else:
                     ref = fresh()
-                    parts.append(f"{ref} = {letter_of[parent]} = {value}")
-                    terms.append((ref, value))
+                    parts.append(f"{ref} = {letter_of[parent]} = {_shown(form)}")
+                    terms.append((ref, form))
             symbol = _SYMBOL[quantity.operation]
             while len(terms) > 2:  # chain n-ary sums pairwise through fresh letters
-                (a, va), (b, vb) = terms[0], terms[1]
-                partial = _reduce(va + vb, modulus)
+                (a, fa), (b, fb) = terms[0], terms[1]
+                partial = _combine([fa, fb], symbol, modulus)
                 link = fresh()
-                parts.append(_equation(link, f"{a} {symbol} {b}", f"{va} {symbol} {vb}", partial))
+                parts.append(_equation(link, f"{a} {symbol} {b}", f"{operand(*fa)} {symbol} {operand(*fb)}", _shown(partial)))
                 terms[:2] = [(link, partial)]
-            values = [t[1] for t in terms]
-            core_value = _reduce(values[0] - values[1] if symbol == "-" else sum(values), modulus)
+            core_form = _combine([t[1] for t in terms], symbol, modulus)
             core_letters = f" {symbol} ".join(t[0] for t in terms)
-            core_numbers = f" {symbol} ".join(str(t[1]) for t in terms)
+            core_numbers = f" {symbol} ".join(operand(*t[1]) for t in terms) if len(terms) > 1 else _shown(terms[0][1])
             if quantity.prefix:
                 if len(terms) > 1:
                     link = fresh()
-                    parts.append(_equation(link, core_letters, core_numbers, core_value))
+                    parts.append(_equation(link, core_letters, core_numbers, _shown(core_form)))
                     core_letters = link
                 k, op = quantity.constant, _PREFIX_SYMBOL[quantity.prefix]
-                parts.append("so " + _equation(own, f"{k} {op} {core_letters}", f"{k} {op} {core_value}", quantity.value))
+                parts.append("so " + _equation(own, f"{k} {op} {core_letters}", f"{k} {op} {operand(*core_form)}",
+                                               _shown(forms[index])))
             else:
-                parts.append("so " + _equation(own, core_letters, core_numbers, quantity.value))
+                parts.append("so " + _equation(own, core_letters, core_numbers, _shown(forms[index])))
         steps.append(f"Define {lexicon.name(quantity)} as {own}; " + "; ".join(parts) + ".")
-    steps.append(f"Answer: {graph.target.value}.")
-    return " ".join(steps)
-
-
-def _reduce(value: int, modulus: int | None) -> int:
-    return value % modulus if modulus else value
+    return " ".join(steps + _ending(graph, letter_of, forms))
 
 
 def compact_solution(graph: Graph, lexicon: Lexicon) -> str:
+    forms = value_forms(graph)
+    letters_in_order = iter([letter for letter in COMPACT_LETTERS if letter != UNKNOWN_LETTER]
+                            if graph.unknown is not None else COMPACT_LETTERS)
     letter_of: dict[int, str] = {}
     steps = []
-    for position, index in enumerate(graph.path):
+    for index in graph.path:
         quantity = graph.quantities[index]
-        own = letter_of[index] = COMPACT_LETTERS[position]
+        if index == graph.unknown:
+            letter_of[index] = UNKNOWN_LETTER
+            steps.append(_unknown_step(graph, lexicon, index))
+            continue
+        own = letter_of[index] = next(letters_in_order)
         if quantity.operation == "const":
             steps.append(f"Define {lexicon.name(quantity)} as {own}; so {own} = {quantity.constant}.")
             continue
         symbol = f" {_SYMBOL[quantity.operation]} "
         letters = symbol.join(letter_of[p] for p in quantity.parents)
-        numbers = symbol.join(str(graph.quantities[p].value) for p in quantity.parents)
+        numbers = symbol.join(operand(*forms[p]) for p in quantity.parents) if len(quantity.parents) > 1 \
+            else _shown(forms[quantity.parents[0]])
         if quantity.prefix:
             if len(quantity.parents) > 1:
                 letters, numbers = f"({letters})", f"({numbers})"
+            elif numbers.startswith("-") or " " in numbers:
+                numbers = f"({numbers})"
             k, op = quantity.constant, _PREFIX_SYMBOL[quantity.prefix]
             letters, numbers = f"{k} {op} {letters}", f"{k} {op} {numbers}"
-        steps.append(f"Define {lexicon.name(quantity)} as {own}; so {_equation(own, letters, numbers, quantity.value)}.")
-    steps.append(f"Answer: {graph.target.value}.")
-    return " ".join(steps)
+        steps.append(f"Define {lexicon.name(quantity)} as {own}; so {_equation(own, letters, numbers, _shown(forms[index]))}.")
+    return " ".join(steps + _ending(graph, letter_of, forms))
 
 
 def graph_record(graph: Graph, lexicon: Lexicon) -> dict:
-    """The `graph` field of a problem record: the solution path with names, in topological order."""
+    """The `graph` field of a problem record: the solution path with names, in topological order.
+
+    In reverse mode each node also carries its value as a linear form [a, b] in the unknown, and
+    the graph names the unknown and the target's given value.
+    """
+    forms = value_forms(graph) if graph.unknown is not None else None
     nodes = []
     for index in graph.path:
         quantity = graph.quantities[index]
@@ -225,7 +291,12 @@ def graph_record(graph: Graph, lexicon: Lexicon) -> dict:
             "operation": quantity.operation,
             "prefix": quantity.prefix,
         })
-    return {"nodes": nodes, "target": nodes[-1]["name"], "modulus": graph.modulus}
+        if forms is not None:
+            nodes[-1]["form"] = list(forms[index])
+    record = {"nodes": nodes, "target": nodes[-1]["name"], "modulus": graph.modulus}
+    if graph.unknown is not None:
+        record.update(unknown=lexicon.name(graph.quantities[graph.unknown]), given=graph.target.value)
+    return record
 
 
 def content_id(context: str, question: str, graph: dict) -> str:
@@ -262,19 +333,20 @@ def render_record(graph: Graph, context: Context, rng: random.Random, n_location
     # on the context: one graph and seed in two contexts give the same text up to the names.
     lexicon = Lexicon(context, n_locations, n_items, random.Random(rng.getrandbits(64)))
     problem = " ".join(problem_sentences(graph, lexicon, surface.order, rng))
-    question = lexicon.question(graph.target)
+    asked = graph.target if graph.unknown is None else graph.quantities[graph.unknown]
+    question = lexicon.question(asked)
     solution = paper_solution(graph, lexicon, rng) if surface.format == "paper" else compact_solution(graph, lexicon)
     graph_dict = graph_record(graph, lexicon)
     return {
         "id": content_id(context.name, question, graph_dict),
         "op": graph.op,
         "context": context.name,
-        "mode": "forward",
+        "mode": "forward" if graph.unknown is None else "reverse",
         "format": surface.format,
         "problem": problem,
         "question": question,
         "solution": solution,
-        "answer": graph.target.value,
+        "answer": asked.value,
         "graph": graph_dict,
     }
 
