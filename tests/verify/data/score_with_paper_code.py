@@ -13,7 +13,9 @@ Two kinds of completion go in:
   plus every sample on which our strict verdict and the paper's evaluation disagree;
 - slips made by hand from gold solutions in the paper's format (redefinitions, a step's own letter
   reused as its intermediate, an unassigned letter, extra and missing steps, wrong values, parents
-  and answers), so that every reading the two verifiers could part on is on record.
+  and answers), so that every reading the two verifiers could part on is on record;
+- reverse (equation) gold solutions and a slip of one of their coefficients, which the paper's
+  parser reads as numbers (the last number of each symbolic step).
 
 Each scored line holds the paper's evaluation verdict (scripts/score_dependency_graphs.py: gold graph
 from the record, extra nodes allowed) and its RL rewards (verl/reward_fn.py: gold graph from the gold
@@ -192,6 +194,20 @@ def slip_lines(rng: random.Random) -> list[tuple[str, dict, str]]:
     return [(source, record, f" {text} </solution> <answer> {_answer_of(text)} </answer>") for source, record, text in lines]
 
 
+def reverse_lines(rng: random.Random) -> list[tuple[str, dict, str]]:
+    lines = []
+    for op in SLIP_OPS:
+        spec = MixtureSpec.parse(ops=str(op), format="paper", contexts="zoo,movies,teachers", mode="reverse")
+        for index in range(SLIP_PROBLEMS_PER_OP):
+            record = problem_at(spec, 0, index)
+            lines.append(("reverse:gold", record, record["solution"]))
+            scaled = re.search(r"= (\d+)\*x(?: [-+] \d+)?\. ", record["solution"])  # a step's own form
+            if scaled:
+                slip = record["solution"][:scaled.start(1)] + str(int(scaled[1]) + 1) + record["solution"][scaled.end(1):]
+                lines.append(("reverse:coefficient", record, slip))
+    return [(source, record, f" {text} </solution> <answer> {_answer_of(text)} </answer>") for source, record, text in lines]
+
+
 def _answer_of(text: str) -> str:
     return re.findall(r"Answer: (-?\d+)", text)[-1]
 
@@ -221,11 +237,11 @@ def main() -> None:
           f"({agree / total:.2%})")
 
     records = {r["id"]: r for r in problems.values() if any(line["id"] == r["id"] for line in lines)}
-    for source, record, completion in slip_lines(rng):
+    for source, record, completion in slip_lines(rng) + reverse_lines(rng):
         records[record["id"]] = record
         lines.append({"source": source, "id": record["id"], "completion": completion,
                       "paper": paper_scores(record, completion, paper)})
-    keep = ("id", "op", "format", "solution", "answer", "graph")
+    keep = ("id", "op", "mode", "format", "solution", "answer", "graph")
     with (HERE / "paper_records.jsonl").open("w") as out:
         for record in records.values():
             out.write(json.dumps({k: record[k] for k in keep}) + "\n")
