@@ -19,12 +19,16 @@ def test_generate_stats_and_exclude(tmp_path):
     assert len(records) == 60 and {r["op"] for r in records} <= {2, 3, 4}
     train = tmp_path / "train.jsonl"
     result = run("generate", "--ops", "2-4", "--contexts", "zoo=0.5,teachers=0.5", "--n", "300", "--seed", "2",
-                 "--out", str(train), "--exclude", str(test), "--format", "compact", "--modulus", "23")
+                 "--out", str(train), "--exclude", str(test), "--format", "compact", "--modulus", "23",
+                 "--mode", "forward=0.5,reverse=0.5")
     assert result.returncode == 0, result.stderr
     train_ids = {json.loads(line)["id"] for line in train.read_text().splitlines()}
     assert len(train_ids) == 300 and not train_ids & {r["id"] for r in records}
     stats = run("stats", str(train))
     assert stats.returncode == 0 and "records: 300" in stats.stdout and "unknown tokens: 0" in stats.stdout
+    modes = [json.loads(line)["mode"] for line in train.read_text().splitlines()]
+    assert f"modes: forward {modes.count('forward')}, reverse {modes.count('reverse')}" in stats.stdout
+    assert 0 < modes.count("reverse") < 300
 
 
 def test_user_lexicon_and_tokenizer(tmp_path):

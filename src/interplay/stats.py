@@ -1,4 +1,4 @@
-"""`interplay stats FILE`: what a dataset holds, by op and context, and how long it is in tokens."""
+"""`interplay stats FILE`: what a dataset holds, by op, context and mode, and how long it is in tokens."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ def dataset_stats(path: str | Path) -> dict:
     return {
         "records": len(records),
         "by_context": dict(sorted(Counter(r["context"] for r in records).items())),
+        "by_mode": dict(sorted(Counter(r.get("mode", "forward") for r in records).items())),
         "by_op": {
             op: {
                 "count": len(lengths),
@@ -48,6 +49,7 @@ def dataset_stats(path: str | Path) -> dict:
 def format_stats(stats: dict) -> str:
     lines = [f"records: {stats['records']}   training tokens: {stats['total_tokens']}   unknown tokens: {stats['unknown_tokens']}"]
     lines.append("contexts: " + ", ".join(f"{name} {count}" for name, count in stats["by_context"].items()))
+    lines.append("modes: " + ", ".join(f"{name} {count}" for name, count in stats["by_mode"].items()))
     lines.append(f"{'op':>4} {'count':>7} {'prompt tok':>11} {'total tok':>10} {'max tok':>8}")
     for op, row in stats["by_op"].items():
         lines.append(f"{op:>4} {row['count']:>7} {row['mean_prompt_tokens']:>11.1f} {row['mean_tokens']:>10.1f} {row['max_tokens']:>8}")
