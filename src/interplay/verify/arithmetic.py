@@ -81,9 +81,6 @@ class Linear:
     def __repr__(self) -> str:
         return f"Linear({self.a}, {self.b})"
 
-    def __str__(self) -> str:
-        return f"{self.a}*x + {self.b}"
-
 
 def letters_in(expression: str) -> list[str]:
     return _LETTER.findall(expression)

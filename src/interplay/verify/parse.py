@@ -33,6 +33,7 @@ import re
 from dataclasses import dataclass, field
 
 from interplay.verify.arithmetic import ArithmeticParseError, Linear, evaluate, letters_in
+from interplay.world.reverse import format_linear
 
 MAX_TEXT_CHARS = 100_000
 _STEP_SPLIT = re.compile(r"\bDefine\s+")
@@ -78,7 +79,7 @@ class ParsedSolution:
         return bool(self.nodes) or self.answer is not None
 
     def to_dict(self) -> list[dict]:
-        return [{"name": n.name, "value": n.value if not isinstance(n.value, Linear) else str(n.value),
+        return [{"name": n.name, "value": format_linear(n.value.a, n.value.b) if isinstance(n.value, Linear) else n.value,
                  "parents": sorted(n.parents)} for n in self.nodes.values()]
 
 
