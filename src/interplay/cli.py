@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     tok = commands.add_parser("tokenizer", help="write the word-level tokenizer.json for the registered contexts")
     tok.add_argument("--out", required=True)
     tok.add_argument("--max-number", type=int, default=1000, help="numbers 0..N get their own tokens")
+    tok.add_argument("--reverse", action="store_true", help="include the words of reverse (equation) problems")
     add_lexicon_option(tok)
 
     for module in _stage_modules():
@@ -83,7 +84,7 @@ def cmd_tokenizer(args: argparse.Namespace) -> None:
     from interplay.world.contexts import register_lexicon_files
 
     register_lexicon_files(args.lexicons)
-    tokenizer = build_tokenizer(max_number=args.max_number)
+    tokenizer = build_tokenizer(max_number=args.max_number, reverse=args.reverse)
     tokenizer.save(args.out)
     print(f"wrote {args.out} ({tokenizer.get_vocab_size()} tokens)", file=sys.stderr)
 

@@ -83,6 +83,10 @@ class DataConfig:
         options["modulus"] = self.modulus or None
         return MixtureSpec.parse(**options)
 
+    def has_reverse(self) -> bool:
+        """Whether the stream holds reverse (equation) problems, whose words the tokenizer then needs."""
+        return "reverse" in self.mode
+
     def max_number(self) -> int:
         """The largest number a text of this stream can contain (the tokenizer needs them all)."""
         return max(self.modulus - 1, 4) if self.modulus else self.max_value

@@ -20,7 +20,7 @@ def dataset_stats(path: str | Path) -> dict:
         if missing:
             raise UserError(f"{path}: record {number} lacks '{sorted(missing)[0]}'")
     largest = max(max(n["value"] for n in r["graph"]["nodes"]) if "graph" in r else r["answer"] for r in records)
-    tokenizer = build_tokenizer(max_number=max(1000, largest))
+    tokenizer = build_tokenizer(max_number=max(1000, largest), reverse=any(r.get("mode") == "reverse" for r in records))
     prompts = tokenizer.encode_batch([prompt_text(r) for r in records], add_special_tokens=False)
     fulls = tokenizer.encode_batch([training_text(r) for r in records], add_special_tokens=False)
     by_op: dict[int, list[tuple[int, int]]] = defaultdict(list)

@@ -9,7 +9,7 @@ from interplay.world.contexts import BUILTIN_CONTEXTS, Context, get_context
 from interplay.world.mixture import MixtureSpec, problem_at
 from interplay.world.render import training_text
 
-TOKENIZER = build_tokenizer()
+TOKENIZER = build_tokenizer(reverse=True)
 UNK = TOKENIZER.token_to_id("<unk>")
 
 
@@ -56,3 +56,9 @@ def test_transformers_loads_the_saved_tokenizer(tmp_path):
     ids = hf(text)["input_ids"]
     assert ids == encode_record(TOKENIZER, text)
     assert hf.decode(ids) == text
+
+
+def test_reverse_words_enter_only_a_reverse_worlds_vocabulary():
+    """A forward world's vocabulary (and so every model trained on it) is what it was before reverse mode."""
+    forward, both = vocabulary(), vocabulary(reverse=True)
+    assert "▁exists" in both and "▁exists" not in forward and set(forward) < set(both)

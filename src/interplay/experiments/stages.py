@@ -198,7 +198,7 @@ def _model_config(settings: dict, world: dict):
     from interplay.lm.tokenizer import build_tokenizer
 
     config = lm_config(settings, world, Path("."))
-    vocab = build_tokenizer(max_number=config.data.max_number()).get_vocab_size()
+    vocab = build_tokenizer(max_number=config.data.max_number(), reverse=config.data.has_reverse()).get_vocab_size()
     return ModelConfig.preset(config.model.preset, vocab, **config.model.overrides())
 
 

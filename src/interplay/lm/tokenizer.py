@@ -20,7 +20,7 @@ from pathlib import Path
 from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers
 
 from interplay.world.contexts import Context, registered_contexts
-from interplay.world.render import COMPACT_LETTERS, TEMPLATE_PHRASES
+from interplay.world.render import COMPACT_LETTERS, REVERSE_PHRASES, TEMPLATE_PHRASES
 
 SPACE = "▁"
 PAD, UNK, EOS = "<pad>", "<unk>", "<eos>"
@@ -30,11 +30,13 @@ _PIECE = re.compile(r"\w+|[^\w\s]")
 _SPLIT = rf"{SPACE}?\w+|{SPACE}?[^\w\s{SPACE}]|{SPACE}"
 
 
-def vocabulary(contexts: list[Context] | None = None, max_number: int = 1000) -> list[str]:
-    """Every token, in a fixed order: specials, tags, then sorted pieces in both spellings."""
+def vocabulary(contexts: list[Context] | None = None, max_number: int = 1000, reverse: bool = False) -> list[str]:
+    """Every token, in a fixed order: specials, tags, then sorted pieces in both spellings; with
+    `reverse`, the words of reverse (equation) problems too."""
     contexts = registered_contexts() if contexts is None else contexts
     pieces = set(PUNCTUATION) | set(COMPACT_LETTERS) | {str(n) for n in range(max_number + 1)}
-    for phrase in list(TEMPLATE_PHRASES) + [p for c in contexts for p in c.words()]:
+    phrases = list(TEMPLATE_PHRASES) + (list(REVERSE_PHRASES) if reverse else [])
+    for phrase in phrases + [p for c in contexts for p in c.words()]:
         pieces.update(_PIECE.findall(re.sub(r"\{\w+\}", " ", phrase)))
     spaced = {SPACE + piece for piece in pieces}
     # Each tag also exists with its leading space, so " </question>" is one token, not two.
@@ -42,8 +44,8 @@ def vocabulary(contexts: list[Context] | None = None, max_number: int = 1000) ->
     return [PAD, UNK, EOS, *tags, SPACE, *sorted(pieces | spaced)]
 
 
-def build_tokenizer(contexts: list[Context] | None = None, max_number: int = 1000) -> Tokenizer:
-    vocab = vocabulary(contexts, max_number)
+def build_tokenizer(contexts: list[Context] | None = None, max_number: int = 1000, reverse: bool = False) -> Tokenizer:
+    vocab = vocabulary(contexts, max_number, reverse)
     tokenizer = Tokenizer(models.WordLevel({token: i for i, token in enumerate(vocab)}, unk_token=UNK))
     tokenizer.normalizer = normalizers.Replace(" ", SPACE)
     tokenizer.pre_tokenizer = pre_tokenizers.Split(Regex(_SPLIT), behavior="isolated")

@@ -100,7 +100,10 @@ def train_lm(config: LMRunConfig, init: str | None = None, stop_when=None) -> Pa
     tokenizer_path = out / "tokenizer.json"
     if init is not None and not (Path(init) / "tokenizer.json").exists():
         raise UserError(f"--init {init}: no tokenizer.json there (not an interplay checkpoint)")
-    tokenizer = load_tokenizer(Path(init) / "tokenizer.json") if init else build_tokenizer(max_number=config.data.max_number())
+    if init:
+        tokenizer = load_tokenizer(Path(init) / "tokenizer.json")
+    else:
+        tokenizer = build_tokenizer(max_number=config.data.max_number(), reverse=config.data.has_reverse())
     if info.is_main:
         out.mkdir(parents=True, exist_ok=True)
         tokenizer.save(str(tokenizer_path))

@@ -41,7 +41,10 @@ TEMPLATE_PHRASES = (
     "The number of {name} equals the sum of {a}, {b} and {c}.",
     "the difference of {a} and {b}", "{k} plus {x}", "{k} times {x}", "the number of {x}", "the {x} in {y}",
     "Define {name} as {x}; so {x} = {y}.", "Answer: {n}.",
-    # reverse mode (world/reverse.py)
+)
+# The words reverse mode adds (world/reverse.py): in a tokenizer's vocabulary only when its world has
+# reverse problems, so a forward world's vocabulary, and the models trained on it, stay as they were.
+REVERSE_PHRASES = (
     PAPER_PREAMBLE, UNKNOWN_CLAUSE, "The number of {x} exists, and its number is greater than 0.",
     "We know {x} = {n}, so {f} = {n}.", "Subtract {n} from both sides: {f} = {n}.", "Add {n} to both sides",
     "Divide both sides by {n} modulo {m}: x = {n}.",
