@@ -381,17 +381,22 @@ def linear_forms(graph: Graph, unknown: int) -> dict[int, tuple[int, int]]:
         elif quantity.operation == "const":
             a, b = 0, quantity.constant
         else:
-            parts = [forms[p] for p in quantity.parents]
-            if quantity.operation == "diff":
-                a, b = parts[0][0] - parts[1][0], parts[0][1] - parts[1][1]
-            else:
-                a, b = sum(part[0] for part in parts), sum(part[1] for part in parts)
+            a, b = combine_forms([forms[p] for p in quantity.parents], quantity.operation == "diff", None)
             if quantity.prefix == "times":
                 a, b = quantity.constant * a, quantity.constant * b
             elif quantity.prefix == "plus":
                 b += quantity.constant
         forms[index] = (a % modulus, b % modulus) if modulus else (a, b)
     return forms
+
+
+def combine_forms(forms: list[tuple[int, int]], difference: bool, modulus: int | None) -> tuple[int, int]:
+    """The first form minus the second (`difference`), else the sum of all; reduced if `modulus`."""
+    if difference:
+        a, b = forms[0][0] - forms[1][0], forms[0][1] - forms[1][1]
+    else:
+        a, b = sum(f[0] for f in forms), sum(f[1] for f in forms)
+    return (a % modulus, b % modulus) if modulus else (a, b)
 
 
 def _draw_unknown(graph: Graph, rng: random.Random, max_value: int) -> int | None:

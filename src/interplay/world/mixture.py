@@ -141,23 +141,31 @@ def format_ops(ops: Iterable[int]) -> str:
     return ",".join(f"{low}-{high}" if high > low else f"{low}" for low, high in parts)
 
 
+def _weighted_names(text: str, what: str) -> list[tuple[str, float]]:
+    """'a=0.9,b=0.1' or 'a,b' -> [(name, weight), ...], each name once; names are checked by the caller."""
+    pairs = []
+    for part in text.split(","):
+        name, _, weight = part.strip().partition("=")
+        pairs.append((name.strip(), _weight(weight, f"'{part.strip()}'") if weight else 1.0))
+    if len({name.partition("@")[0].strip() for name, _ in pairs}) < len(pairs):
+        raise UserError(f"a {what} is named twice in '{text}'")
+    return pairs
+
+
 def parse_contexts(text: str) -> tuple[tuple[tuple[str, float], ...], tuple[tuple[str, int, int], ...]]:
     """'zoo=0.99,teachers@2-3=0.01' -> (((name, weight), ...), ((name, low, high), ...)).
 
     `@OPS` restricts a context to those ops; context names are checked later.
     """
     contexts, restricted = [], []
-    for part in text.split(","):
-        name, _, weight = part.strip().partition("=")
+    for name, weight in _weighted_names(text, "context"):
         name, at, span = name.partition("@")
         if not name.strip():
             raise UserError(f"empty context name in '{text}'")
         if at:
             (low, high, _), = parse_ops(span)
             restricted.append((name.strip(), low, high))
-        contexts.append((name.strip(), _weight(weight, f"'{part.strip()}'") if weight else 1.0))
-    if len({name for name, _ in contexts}) < len(contexts):
-        raise UserError(f"a context is named twice in '{text}'")
+        contexts.append((name.strip(), weight))
     return tuple(contexts), tuple(restricted)
 
 
@@ -166,14 +174,10 @@ MODES = ("forward", "reverse")
 
 def parse_modes(text: str) -> tuple[tuple[str, float], ...]:
     """'forward', 'reverse' or 'forward=0.5,reverse=0.5' -> ((mode, weight), ...)."""
-    modes = []
-    for part in text.split(","):
-        name, _, weight = part.strip().partition("=")
-        if name.strip() not in MODES:
-            raise UserError(f"unknown mode '{name.strip()}' in '{text}' (known: {', '.join(MODES)})")
-        modes.append((name.strip(), _weight(weight, f"mode '{part.strip()}'") if weight else 1.0))
-    if len({name for name, _ in modes}) < len(modes):
-        raise UserError(f"a mode is named twice in '{text}'")
+    modes = _weighted_names(text, "mode")
+    for name, _ in modes:
+        if name not in MODES:
+            raise UserError(f"unknown mode '{name}' in '{text}' (known: {', '.join(MODES)})")
     return tuple(modes)
 
 

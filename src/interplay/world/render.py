@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from interplay.errors import UserError
 from interplay.world.contexts import Context
-from interplay.world.graph import Graph, Quantity, linear_forms
+from interplay.world.graph import Graph, Quantity, combine_forms, linear_forms
 from interplay.world.reverse import (PAPER_PREAMBLE, UNKNOWN_CLAUSE, UNKNOWN_LETTER, format_linear, given_sentence,
                                      operand, solving_steps, unknown_sentence)
 
@@ -169,14 +169,6 @@ def value_forms(graph: Graph) -> dict[int, Form]:
     return linear_forms(graph, graph.unknown)
 
 
-def _combine(forms: list[Form], symbol: str, modulus: int | None) -> Form:
-    if symbol == "-":
-        a, b = forms[0][0] - forms[1][0], forms[0][1] - forms[1][1]
-    else:
-        a, b = sum(f[0] for f in forms), sum(f[1] for f in forms)
-    return (a % modulus, b % modulus) if modulus else (a, b)
-
-
 def _shown(form: Form) -> str:
     return format_linear(*form)
 
@@ -194,10 +186,10 @@ def _ending(graph: Graph, letter_of: dict[int, str], forms: dict[int, Form]) -> 
             f"Answer: {graph.quantities[graph.unknown].value}."]
 
 
-def paper_solution(graph: Graph, lexicon: Lexicon, rng: random.Random) -> str:
+def paper_solution(graph: Graph, lexicon: Lexicon, rng: random.Random, forms: dict[int, Form]) -> str:
     reverse = graph.unknown is not None
     fresh = _fresh_letters(rng, UNKNOWN_LETTER if reverse else "").__next__
-    modulus, forms = graph.modulus, value_forms(graph)
+    modulus = graph.modulus
     letter_of: dict[int, str] = {}
     steps = [PAPER_PREAMBLE] if reverse else []
     for index in graph.path:
@@ -223,11 +215,11 @@ def paper_solution(graph: Graph, lexicon: Lexicon, rng: random.Random) -> str:
             symbol = _SYMBOL[quantity.operation]
             while len(terms) > 2:  # chain n-ary sums pairwise through fresh letters
                 (a, fa), (b, fb) = terms[0], terms[1]
-                partial = _combine([fa, fb], symbol, modulus)
+                partial = combine_forms([fa, fb], symbol == "-", modulus)
                 link = fresh()
                 parts.append(_equation(link, f"{a} {symbol} {b}", f"{operand(*fa)} {symbol} {operand(*fb)}", _shown(partial)))
                 terms[:2] = [(link, partial)]
-            core_form = _combine([t[1] for t in terms], symbol, modulus)
+            core_form = combine_forms([t[1] for t in terms], symbol == "-", modulus)
             core_letters = f" {symbol} ".join(t[0] for t in terms)
             core_numbers = f" {symbol} ".join(operand(*t[1]) for t in terms) if len(terms) > 1 else _shown(terms[0][1])
             if quantity.prefix:
@@ -244,8 +236,7 @@ def paper_solution(graph: Graph, lexicon: Lexicon, rng: random.Random) -> str:
     return " ".join(steps + _ending(graph, letter_of, forms))
 
 
-def compact_solution(graph: Graph, lexicon: Lexicon) -> str:
-    forms = value_forms(graph)
+def compact_solution(graph: Graph, lexicon: Lexicon, forms: dict[int, Form]) -> str:
     letters_in_order = iter([letter for letter in COMPACT_LETTERS if letter != UNKNOWN_LETTER]
                             if graph.unknown is not None else COMPACT_LETTERS)
     letter_of: dict[int, str] = {}
@@ -267,21 +258,20 @@ def compact_solution(graph: Graph, lexicon: Lexicon) -> str:
         if quantity.prefix:
             if len(quantity.parents) > 1:
                 letters, numbers = f"({letters})", f"({numbers})"
-            elif numbers.startswith("-") or " " in numbers:
-                numbers = f"({numbers})"
+            else:
+                numbers = operand(*forms[quantity.parents[0]])
             k, op = quantity.constant, _PREFIX_SYMBOL[quantity.prefix]
             letters, numbers = f"{k} {op} {letters}", f"{k} {op} {numbers}"
         steps.append(f"Define {lexicon.name(quantity)} as {own}; so {_equation(own, letters, numbers, _shown(forms[index]))}.")
     return " ".join(steps + _ending(graph, letter_of, forms))
 
 
-def graph_record(graph: Graph, lexicon: Lexicon) -> dict:
+def graph_record(graph: Graph, lexicon: Lexicon, forms: dict[int, Form]) -> dict:
     """The `graph` field of a problem record: the solution path with names, in topological order.
 
     In reverse mode each node also carries its value as a linear form [a, b] in the unknown, and
     the graph names the unknown and the target's given value.
     """
-    forms = value_forms(graph) if graph.unknown is not None else None
     nodes = []
     for index in graph.path:
         quantity = graph.quantities[index]
@@ -294,7 +284,7 @@ def graph_record(graph: Graph, lexicon: Lexicon) -> dict:
             "operation": quantity.operation,
             "prefix": quantity.prefix,
         })
-        if forms is not None:
+        if graph.unknown is not None:
             nodes[-1]["form"] = list(forms[index])
     record = {"nodes": nodes, "target": nodes[-1]["name"], "modulus": graph.modulus}
     if graph.unknown is not None:
@@ -338,8 +328,12 @@ def render_record(graph: Graph, context: Context, rng: random.Random, n_location
     problem = " ".join(problem_sentences(graph, lexicon, surface.order, rng))
     asked = graph.target if graph.unknown is None else graph.quantities[graph.unknown]
     question = lexicon.question(asked)
-    solution = paper_solution(graph, lexicon, rng) if surface.format == "paper" else compact_solution(graph, lexicon)
-    graph_dict = graph_record(graph, lexicon)
+    forms = value_forms(graph)  # once for the solution and the record
+    if surface.format == "paper":
+        solution = paper_solution(graph, lexicon, rng, forms)
+    else:
+        solution = compact_solution(graph, lexicon, forms)
+    graph_dict = graph_record(graph, lexicon, forms)
     return {
         "id": content_id(context.name, question, graph_dict),
         "op": graph.op,
