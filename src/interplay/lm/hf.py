@@ -1,12 +1,17 @@
-"""Checkpoints in Hugging Face Qwen2 format: config.json + model.safetensors (+ tokenizer.json).
+"""Checkpoints in Hugging Face Qwen2 format: config.json + model.safetensors (+ the tokenizer's files).
 
     save_pretrained(model, "runs/x/final", tokenizer_path="runs/x/tokenizer.json")
     model = load_pretrained("runs/x/final")
     # and, with no interplay code at all:
     transformers.AutoModelForCausalLM.from_pretrained("runs/x/final")
+    transformers.AutoTokenizer.from_pretrained("runs/x/final", trust_remote_code=True)
+    transformers.pipeline("text-generation", model="runs/x/final", trust_remote_code=True)
 
 config.json is written by hand with the keys both transformers 4.x and 5.x read, so saving needs
 neither transformers nor a network; the tied output projection is stored once, as Qwen2 does.
+With a tokenizer come tokenizer_config.json (class, special tokens), the three-line tokenizer class
+transformers 5 needs for a qwen2 checkpoint (tokenization_interplay.py says why) and
+generation_config.json, whose stop tokens are the sampler's: `generate` ends where interplay's ends.
 """
 
 from __future__ import annotations
@@ -21,8 +26,17 @@ from safetensors.torch import load_file, save_file
 from interplay.errors import UserError
 from interplay.jsonl import atomic_write_text
 from interplay.lm.model import ModelConfig, Transformer
+from interplay.lm.tokenizer import EOS, PAD, STOP_TOKENS, UNK
 
 TOKEN_IDS = {"pad_token_id": 0, "eos_token_id": 2, "bos_token_id": 2}  # <pad>, <eos>: see tokenizer.py
+TOKENIZER_MODULE = Path(__file__).with_name("tokenization_interplay.py")
+TOKENIZER_CONFIG = {
+    "tokenizer_class": "PreTrainedTokenizerFast",  # transformers 4 reads this
+    "auto_map": {"AutoTokenizer": [None, "tokenization_interplay.InterplayTokenizer"]},  # transformers 5 this
+    "pad_token": PAD, "eos_token": EOS, "unk_token": UNK, "bos_token": None,
+    "add_bos_token": False, "add_eos_token": False, "clean_up_tokenization_spaces": False,
+    "model_max_length": None,
+}
 
 
 def qwen2_config(config: ModelConfig) -> dict:
@@ -67,7 +81,19 @@ def save_pretrained(model: Transformer, directory: str | Path, tokenizer_path: s
     save_file(state, str(directory / "model.safetensors"), metadata={"format": "pt"})
     atomic_write_text(directory / "config.json", json.dumps(qwen2_config(model.config), indent=2) + "\n")
     if tokenizer_path is not None:
-        shutil.copyfile(tokenizer_path, directory / "tokenizer.json")
+        save_tokenizer_files(tokenizer_path, directory, model.config.max_position_embeddings)
+
+
+def save_tokenizer_files(tokenizer_path: str | Path, directory: Path, max_length: int) -> None:
+    """tokenizer.json and what Hugging Face loaders need beside it to read it right."""
+    shutil.copyfile(tokenizer_path, directory / "tokenizer.json")
+    shutil.copyfile(TOKENIZER_MODULE, directory / TOKENIZER_MODULE.name)
+    vocabulary = json.loads(Path(tokenizer_path).read_text())["model"]["vocab"]
+    config = {**TOKENIZER_CONFIG, "model_max_length": max_length}
+    atomic_write_text(directory / "tokenizer_config.json", json.dumps(config, indent=2) + "\n")
+    stops = [vocabulary[token] for token in STOP_TOKENS]
+    generation = {"eos_token_id": stops, "pad_token_id": TOKEN_IDS["pad_token_id"], "bos_token_id": TOKEN_IDS["bos_token_id"]}
+    atomic_write_text(directory / "generation_config.json", json.dumps(generation, indent=2) + "\n")
 
 
 def load_pretrained(directory: str | Path, device: str | torch.device = "cpu") -> Transformer:

@@ -25,6 +25,7 @@ from interplay.world.render import COMPACT_LETTERS, REVERSE_PHRASES, TEMPLATE_PH
 SPACE = "▁"
 PAD, UNK, EOS = "<pad>", "<unk>", "<eos>"
 TAGS = ("<question>", "</question>", "<solution>", "</solution>", "<answer>", "</answer>")
+STOP_TOKENS = (EOS, " </answer>")  # a sampled solution ends at either
 PUNCTUATION = tuple(".,;:=+-*()?'")
 _PIECE = re.compile(r"\w+|[^\w\s]")
 _SPLIT = rf"{SPACE}?\w+|{SPACE}?[^\w\s{SPACE}]|{SPACE}"
@@ -61,7 +62,7 @@ def load_tokenizer(path: str | Path) -> Tokenizer:
 
 def stop_ids(tokenizer: Tokenizer) -> set[int]:
     """The tokens that end a sampled solution: EOS, or the closing answer tag."""
-    return {tokenizer.token_to_id(EOS), tokenizer.token_to_id(" </answer>")}
+    return {tokenizer.token_to_id(token) for token in STOP_TOKENS}
 
 
 def encode_record(tokenizer: Tokenizer, text: str) -> list[int]:
