@@ -4,6 +4,7 @@
     interplay stats train.jsonl
     interplay tokenizer --out tokenizer.json
     interplay verify --in predictions.jsonl --out verified.jsonl
+    interplay export --schema verl --in train.jsonl --out train.parquet
     interplay pretrain --config pretrain.toml --set train.tokens=2000000
     interplay midtrain --init runs/pretrain/final --config midtrain.toml
     interplay eval --model runs/pretrain/final --data test.jsonl --samples 64 --out runs/eval
@@ -49,13 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _stage_modules() -> list:
     """Stages that bring their own sub-command (imported lazily: `interplay --help` stays fast)."""
-    from interplay import competence, evaluate
+    from interplay import competence, evaluate, export
     from interplay.experiments import runner
     from interplay.report import document
     from interplay.train import cli as train_cli
     from interplay.verify import cli as verify_cli
 
-    return [verify_cli, train_cli, evaluate, competence, runner, document]
+    return [verify_cli, train_cli, evaluate, competence, runner, document, export]
 
 
 def cmd_generate(args: argparse.Namespace) -> None:

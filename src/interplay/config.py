@@ -25,10 +25,17 @@ from interplay.world.render import FORMATS, ORDERS, SurfaceSettings
 DTYPES = ("auto", "bf16", "fp32")  # train.dtype, train.muon_ns_dtype, rl.dtype (train/precision.py)
 OPTIMIZERS = ("adamw", "muon")  # train/optim.py
 PACKINGS = ("documents", "stream")  # train/packing.py
+TRACKERS = ("tensorboard", "wandb")  # train.log_to, rl.log_to (train/metrics.py)
 LOSS_ON = ("all", "solution")
 LOSS_AGG_MODES = ("token-mean", "seq-mean-token-sum", "seq-mean-token-mean", "seq-mean-token-sum-norm")  # verl's
 # rl.kl_loss_type: verl's names on the left, the estimators of Schulman's note on the right (train/grpo_loss.py).
 KL_ESTIMATORS = {"k1": "k1", "kl": "k1", "k2": "k2", "mse": "k2", "k3": "k3", "low_var_kl": "k3"}
+
+
+def _require_trackers(section, name: str) -> None:
+    unknown = [tracker for tracker in section.log_to if tracker not in TRACKERS]
+    if unknown:
+        raise UserError(f"{name}.log_to: unknown tracker '{unknown[0]}' (choose from {', '.join(TRACKERS)})")
 
 
 def _require_choice(section, name: str, key: str, choices: tuple[str, ...]) -> None:
@@ -167,6 +174,7 @@ class TrainSection:
     checkpoint_every: int = 200
     keep_checkpoints: int = 2
     log_every: int = 10
+    log_to: list[str] = field(default_factory=list)  # trackers beside metrics.jsonl: tensorboard, wandb
     seed: int = 0
     device: str = "auto"
     threads: int = 0  # 0: torch's default
@@ -175,6 +183,7 @@ class TrainSection:
         for key, choices in (("dtype", DTYPES), ("optimizer", OPTIMIZERS), ("muon_ns_dtype", DTYPES),
                              ("packing", PACKINGS), ("loss_on", LOSS_ON)):
             _require_choice(self, "train", key, choices)
+        _require_trackers(self, "train")
         if self.document_mask and self.packing != "documents":
             raise UserError("train.document_mask needs train.packing = 'documents' (a stream has no whole documents)")
         _require_positive(self, "train", ("tokens", "seq_len", "batch_size", "grad_accum", "eval_every",
@@ -209,6 +218,8 @@ def _coerce(value, kind, key: str):
         return float(value)
     if origin is str and isinstance(value, str):
         return value
+    if origin is list and isinstance(value, str):  # --set train.log_to=tensorboard,wandb
+        return [item.strip() for item in value.split(",") if item.strip()]
     if origin is list and isinstance(value, list):
         return value
     raise UserError(f"config key '{key}' must be {getattr(origin, '__name__', origin)}, got {value!r}")
@@ -313,6 +324,7 @@ class RLSection:
     val_samples: int = 4
     checkpoint_every: int = 20
     keep_checkpoints: int = 2
+    log_to: list[str] = field(default_factory=list)  # trackers beside metrics.jsonl: tensorboard, wandb
     seed: int = 0
     device: str = "auto"
     threads: int = 0
@@ -323,6 +335,7 @@ class RLSection:
         get_reward(self.reward)
         for key, choices in (("dtype", DTYPES), ("loss_agg_mode", LOSS_AGG_MODES), ("kl_loss_type", tuple(KL_ESTIMATORS))):
             _require_choice(self, "rl", key, choices)
+        _require_trackers(self, "rl")
         _require_positive(self, "rl", ("steps", "prompts_per_step", "group_size", "max_new_tokens", "ppo_epochs",
                                        "micro_batch_rows", "val_every", "checkpoint_every"))
 

@@ -35,6 +35,20 @@ def read_jsonl(path: str | Path) -> list[dict]:
     return list(iter_jsonl(path))
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def publish(temporary: str | Path, path: str | Path) -> None:
+    """Rename a finished temporary file or directory onto `path`, with the permissions a plain open()
+    or mkdir() would have given it (mkstemp and mkdtemp make them private to their owner)."""
+    mode = 0o777 if Path(temporary).is_dir() else 0o666
+    os.chmod(temporary, mode & ~_umask())
+    os.replace(temporary, path)
+
+
 def atomic_write_text(path: str | Path, text: str) -> None:
     """Write to a temporary file beside `path`, then rename: readers never see half a file."""
     path = Path(path)
@@ -45,7 +59,7 @@ def atomic_write_text(path: str | Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        publish(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

@@ -1,4 +1,4 @@
-"""Next-token training through the real CLI: it learns, resumes exactly after SIGKILL, runs under DDP."""
+"""Next-token training through the real CLI: it learns, logs to TensorBoard, resumes exactly after SIGKILL, runs under DDP."""
 
 import json
 import math
@@ -16,6 +16,7 @@ from safetensors.torch import load_file
 
 from interplay.config import LMRunConfig, load_config
 from interplay.errors import UserError
+from interplay.train.metrics import scalars
 
 TINY = ["model.preset=tiny", "data.ops=2-3", "data.format=compact", "data.order=topological", "data.modulus=23",
         "data.n_locations=3", "data.n_items=4", "data.distractors=0-1", "train.seq_len=128", "train.batch_size=8",
@@ -31,6 +32,13 @@ def pretrain(out, *extra, background=False, env=None):
     result = subprocess.run(command, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     return result
+
+
+def tensorboard_scalars(directory) -> dict[str, list[tuple[int, float]]]:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(directory)).Reload()
+    return {tag: [(e.step, e.value) for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]}
 
 
 def metrics(out):
@@ -55,6 +63,18 @@ def test_a_tiny_model_learns_below_the_unigram_loss(tmp_path):
     final = metrics(out)[-1]["held_out_loss"]
     assert final < 0.5 * unigram, (final, unigram)
     assert (out / "final" / "config.json").exists() and (out / "final" / "tokenizer.json").exists()
+
+
+def test_tensorboard_gets_what_metrics_jsonl_holds(tmp_path):
+    pytest.importorskip("tensorboard")
+    out = tmp_path / "run"
+    pretrain(out, "train.tokens=20480", "train.eval_every=10", "train.eval_problems=2", "train.log_to=tensorboard")
+    rows = metrics(out)
+    logged = tensorboard_scalars(out / "tensorboard")
+    for name in ("loss", "held_out_loss", "solution_nll_by_op/2", "greedy_strict_by_op/3"):
+        expected = [(row["step"], value) for row in rows if (value := scalars(row).get(name)) is not None]
+        assert expected and [step for step, _ in logged[name]] == [step for step, _ in expected]
+        assert [value for _, value in logged[name]] == pytest.approx([value for _, value in expected], rel=1e-6)
 
 
 def test_sigkill_then_rerun_ends_with_the_same_weights(tmp_path):

@@ -36,7 +36,7 @@ from interplay.train.compute import forward_flops, rl_update_passes, sampling_fl
 from interplay.train.curriculum import Curriculum
 from interplay.train.grpo_loss import aggregate, group_advantages, kl_penalty, policy_loss, zero_variance_groups
 from interplay.train.lm import HELD_OUT_SEED_OFFSET
-from interplay.train.metrics import append_metrics, truncate_metrics
+from interplay.train.metrics import MetricsLog
 from interplay.train.precision import autocast_context, resolve_dtype
 from interplay.verify.compare import gold_from_record, verify
 from interplay.verify.rewards import get_reward
@@ -126,9 +126,7 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
         step, flops = state["step"], state["flops"]
         if curriculum is not None:
             curriculum.load_state_dict(state["curriculum"])
-    metrics_path = out / "metrics.jsonl"
-    if info.is_main:
-        truncate_metrics(metrics_path, step)
+    metrics = MetricsLog(out, rl.log_to, step, to_toml(config)) if info.is_main else None
     prompts = _Prompts(config, spec, curriculum)
     validation = _validation_set(config, spec)
     params = SamplingParams(rl.temperature, rl.top_p, 0, rl.max_new_tokens)
@@ -185,7 +183,7 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
         if step % rl.val_every == 0 or done():
             row["val_strict_pass1"] = _validate(model, tokenizer, validation, rl, stop, info, out, step)
         if info.is_main:
-            append_metrics(metrics_path, row)
+            metrics.write(row)
             progress.update(1)
             progress.set_postfix(reward=f"{row['reward']:.3f}", strict=f"{row['strict']:.3f}", refresh=False)
         if step % rl.checkpoint_every == 0 or done():
@@ -195,6 +193,8 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
                 save_checkpoint(out, step, model, state, tokenizer_path, rl.keep_checkpoints)
             dist.barrier(info)
     progress.close()
+    if metrics is not None:
+        metrics.close()
     return finish_run(out, info)
 
 

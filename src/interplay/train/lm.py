@@ -30,7 +30,7 @@ from interplay.lm.tokenizer import build_tokenizer, load_tokenizer
 from interplay.train import dist
 from interplay.train.checkpoint import finish_run, latest_checkpoint, load_checkpoint, save_checkpoint
 from interplay.train.compute import training_flops
-from interplay.train.metrics import append_metrics, truncate_metrics
+from interplay.train.metrics import MetricsLog
 from interplay.train.heldout import HeldOutProblems
 from interplay.train.optim import build_optimizer, set_learning_rate
 from interplay.train.packing import PackedBatch, make_packer
@@ -132,9 +132,7 @@ def train_lm(config: LMRunConfig, init: str | None = None, stop_when=None) -> Pa
         torch.set_rng_state(state["rng"])
         step, tokens_seen, flops = state["step"], state["tokens"], state["flops"]
         train_seconds = state.get("seconds", 0.0)
-    metrics_path = out / "metrics.jsonl"
-    if info.is_main:
-        truncate_metrics(metrics_path, step)
+    metrics = MetricsLog(out, run.log_to, step, to_toml(config)) if info.is_main else None
     trained = DistributedDataParallel(model) if info.enabled else model
 
     held_out_seed = config.data.seed + HELD_OUT_SEED_OFFSET
@@ -190,7 +188,7 @@ def train_lm(config: LMRunConfig, init: str | None = None, stop_when=None) -> Pa
                 if hasattr(packer, "padding_fraction"):
                     row["padding_fraction"] = packer.padding_fraction()
             if row:
-                append_metrics(metrics_path, row)
+                metrics.write(row)
         stop = stop_when is not None and row is not None and "held_out_loss" in row and stop_when(row)
         if stop_when is not None:  # rank 0 decides; every rank must stop with it
             stop = dist.all_ranks_sum(info, float(stop)) > 0
@@ -203,6 +201,8 @@ def train_lm(config: LMRunConfig, init: str | None = None, stop_when=None) -> Pa
         if stop:
             break
     progress.close()
+    if metrics is not None:
+        metrics.close()
     return finish_run(out, info)
 
 
