@@ -1,9 +1,11 @@
 """`interplay run` end to end: every shipped recipe at the tiny scale through the real CLI, the
 stage cache (shared bases, a second run that does nothing), failures that keep finished stages."""
 
+import html
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -75,6 +77,39 @@ def test_every_recipe_runs_to_a_report(runs, name):
     assert page.count("data:image/png;base64,") >= 1 and "<img src=\"report" not in page  # figures inlined
     plan = json.loads((root / name / "plan.json").read_text())
     assert all(instance["record"] for instance in plan["instances"])  # every stage finished
+
+
+# Injected into a copy of report.html: after load, what a reader would see, written onto <body>.
+_BROWSER_PROBE = """<script>window.__errors = [];
+addEventListener('error', e => __errors.push(String(e.message || (e.target && e.target.outerHTML.slice(0, 60)))), true);
+addEventListener('load', () => {
+  const images = [...document.images];
+  document.body.dataset.check = JSON.stringify({
+    images: images.length, drawn: images.filter(i => i.complete && i.naturalWidth > 0 && i.offsetWidth > 0).length,
+    tables: document.querySelectorAll('table').length,
+    visible_tables: [...document.querySelectorAll('table')].filter(t => t.offsetHeight > 0).length,
+    verdict: (document.body.innerText.match(/Verdict: (.*?)\\./) || [])[1], errors: __errors});
+});</script>"""
+
+
+@pytest.mark.parametrize("name", FINDINGS)
+def test_every_report_renders_in_a_browser(runs, name, tmp_path):
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("no headless Chromium here (apt-get install chromium)")
+    root, _ = runs
+    page = (root / name / "report" / "report.html").read_text()
+    probed = tmp_path / "report.html"
+    probed.write_text(page.replace("<head>", "<head>" + _BROWSER_PROBE, 1))
+    result = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000",
+                             "--dump-dom", probed.as_uri()], capture_output=True, text=True, timeout=120)
+    found = re.search(r'data-check="([^"]*)"', result.stdout)
+    assert found, result.stderr[-2000:]
+    check = json.loads(html.unescape(found.group(1)))
+    verdict = json.loads((root / name / "report" / "verdict.json").read_text())["verdict"]
+    assert check["images"] >= 1 and check["drawn"] == check["images"]  # every figure decodes and shows
+    assert check["tables"] >= 2 and check["visible_tables"] == check["tables"]  # the results and the verdict's claims
+    assert check["verdict"] == verdict and check["errors"] == []
 
 
 def test_memory_does_not_grow_stage_after_stage(runs):

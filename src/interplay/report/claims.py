@@ -59,6 +59,7 @@ class Section:
     checks: list[Check] = field(default_factory=list)
     figures: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    of_paper: bool = True  # `paper` says what the paper found (else: what the section shows, e.g. the demo)
 
     def verdict(self) -> str:
         outcomes = [c.outcome() for c in self.checks if c.main]

@@ -27,7 +27,7 @@ def _blocks(run: RunData, section: Section, calibration: Path | None) -> list[tu
         ("p", f"Verdict: **{section.verdict()}**. Seeds: {', '.join(map(str, plan['seeds']))}. "
               f"Stages finished: {len(run.records)} of {len(run.instances)}; compute time {run.seconds() / 60:.1f} min."),
         ("h2", section.title),
-        ("p", f"The paper: {section.paper}"),
+        ("p", f"The paper: {section.paper}" if section.of_paper else section.paper),
         ("table", section.header, section.rows),
         ("p", "Claims (difference, 95% interval over problems and seeds):"),
         ("table", ["claim", "main", "estimate", "outcome"],

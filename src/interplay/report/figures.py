@@ -50,15 +50,20 @@ def calibration(run: RunData, path: Path) -> Path | None:
     base = run.keys("base")
     if competence is None and not base:
         return None
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6))
+    # One panel per thing there is to show: a run without a probe draws no empty axes.
+    panels = [name for name, present in (("loss", bool(base)), ("probe", bool(competence))) if present]
+    figure, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 3.6), squeeze=False)
+    left, right = (dict(zip(panels, axes[0])).get(name) for name in ("loss", "probe"))
     for key in base:
         rows = [r for r in run.metrics(key) if "loss" in r]
         if rows:
             left.plot([r["tokens"] for r in rows], [r["loss"] for r in rows], label=key)
-            held = [r for r in rows if "held_out_loss" in r]
-            left.plot([r["tokens"] for r in held], [r["held_out_loss"] for r in held], linestyle="--", label=f"{key} held out")
-    left.set(xlabel="training tokens", ylabel="loss (nats/token)", yscale="log", title="pre-training")
-    left.legend(fontsize=7)
+            held = [r for r in rows if "held_out_loss" in r]  # markers: a short run may hold one point
+            left.plot([r["tokens"] for r in held], [r["held_out_loss"] for r in held], linestyle="--", marker="o",
+                      markersize=3, label=f"{key} held out")
+    if left is not None:
+        left.set(xlabel="training tokens", ylabel="loss (nats/token)", yscale="log", title="pre-training")
+        left.legend(fontsize=7)
     if competence:
         ops = sorted(int(op) for op in competence["ops"])
         k = competence["samples"]
@@ -69,6 +74,6 @@ def calibration(run: RunData, path: Path) -> Path | None:
         for op, row in zip(ops, rows):
             right.axvspan(op - 0.5, op + 0.5, color=colors[row["label"]], alpha=0.12, linewidth=0)
         right.set(xlabel="op (green: in-distribution, orange: edge, red: hard)", ylabel="strict pass@k",
-                  ylim=(-0.02, 1.02), title="probe of the base model")
+                  ylim=(-0.02, 1.02), title="probe of the base model", xticks=ops)
         right.legend(fontsize=8)
     return save(figure, path)

@@ -34,7 +34,7 @@ def plot_eval(results: dict, out: str | Path) -> list[Path]:
         low = [s["value"] - s["ci95"][0] for s in summaries]
         high = [s["ci95"][1] - s["value"] for s in summaries]
         axis.errorbar(ops, values, yerr=[low, high], marker="o", capsize=3, label=f"pass@{k}")
-    axis.set(xlabel="op", ylabel="strict pass@k", ylim=(0, 1.02), title="pass@k against op (95% CI)")
+    axis.set(xlabel="op", ylabel="strict pass@k", ylim=(0, 1.02), title="pass@k against op (95% CI)", xticks=ops)
     axis.legend()
     figure.tight_layout()
     written.append(out / "pass_at_k_by_op.png")

@@ -14,7 +14,7 @@ from interplay.world.mixture import MixtureSpec
 @register_finding("demo", stages=("base", "rl"))
 def demo(run: RunData, out: Path) -> Section:
     section = Section("Demo: pre-training, then RL, on a small world",
-                      "Not a finding of the paper: the pipeline end to end, with learning visible.")
+                      "The pipeline end to end, with learning visible; not a finding of the paper.", of_paper=False)
     k = largest_k(run, "base", "rl")
     tables = run.evals("base")
     ops = sorted({int(op) for t in tables for op in t.ops}) if tables else []
@@ -47,6 +47,6 @@ def by_op(run: RunData, arms, ops: list[int], k: int, path: Path) -> Path:
         for kk, style in ((1, "-"), (k, "--")):
             estimates = [measure(run, stage, {}, "pass", kk, [op]) for op in ops]
             figures.errorbar(axis, ops, estimates, label=f"{label} pass@{kk}", linestyle=style)
-    axis.set(xlabel="op", ylabel="strict pass@k", ylim=(-0.02, 1.02))
+    axis.set(xlabel="op", ylabel="strict pass@k", ylim=(-0.02, 1.02), xticks=ops)
     axis.legend(fontsize=8)
     return figures.save(figure, path)
