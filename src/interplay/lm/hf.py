@@ -35,7 +35,6 @@ TOKENIZER_CONFIG = {
     "auto_map": {"AutoTokenizer": [None, "tokenization_interplay.InterplayTokenizer"]},  # transformers 5 this
     "pad_token": PAD, "eos_token": EOS, "unk_token": UNK, "bos_token": None,
     "add_bos_token": False, "add_eos_token": False, "clean_up_tokenization_spaces": False,
-    "model_max_length": None,
     # A chat is its messages' text as it is: verl's datasets hold chats, and the ids must be the plain prompt's.
     "chat_template": "{% for message in messages %}{{ message['content'] }}{% endfor %}",
 }
