@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from pathlib import Path
 
 from interplay.jsonl import atomic_write_text
@@ -82,8 +83,10 @@ def _markdown(blocks: list[tuple], directory: Path) -> str:
 
 
 def _inline(text: str) -> str:
+    """The markdown emphasis the report writes (**bold**, *italic*) as HTML; the rest escaped."""
     parts = html.escape(text).split("**")
-    return "".join(f"<b>{p}</b>" if i % 2 else p for i, p in enumerate(parts))
+    text = "".join(f"<b>{p}</b>" if i % 2 else p for i, p in enumerate(parts))
+    return re.sub(r"(?<![\w*])\*(\S[^*]*?)\*(?![\w*])", r"<i>\1</i>", text)
 
 
 def _html(blocks: list[tuple], title: str) -> str:
