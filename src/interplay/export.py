@@ -28,10 +28,14 @@ from interplay.world.render import prompt_text
 DATA_SOURCE = "interplay"  # verl routes a row to its reward function by data_source
 
 
+def _identity(record: dict) -> dict:
+    """What a row keeps of its problem beside the gold, to slice results by: id, op, context, mode."""
+    return {"id": record["id"], "op": record["op"], "context": record["context"], "mode": record.get("mode", "forward")}
+
+
 def verl_row(record: dict, index: int, split: str, reward: str | None) -> dict:
     """verl's RL dataset row: data_source, prompt (chat), ability, reward_model, extra_info."""
-    extra = {"split": split, "index": index, "id": record["id"], "op": record["op"], "context": record["context"],
-             "mode": record.get("mode", "forward")}
+    extra = {"split": split, "index": index, **_identity(record)}
     if reward is not None:
         extra["reward"] = reward
     return {"data_source": DATA_SOURCE, "prompt": [{"role": "user", "content": prompt_text(record)}],
@@ -41,8 +45,7 @@ def verl_row(record: dict, index: int, split: str, reward: str | None) -> dict:
 
 def trl_row(record: dict, index: int, split: str, reward: str | None) -> dict:
     """TRL's GRPO row: a standard (not chat) `prompt` and the columns interplay's reward reads (`gold`)."""
-    return {"prompt": prompt_text(record), "gold": json.dumps(record), "id": record["id"], "op": record["op"],
-            "context": record["context"], "mode": record.get("mode", "forward")}
+    return {"prompt": prompt_text(record), "gold": json.dumps(record), **_identity(record)}
 
 
 SCHEMAS: dict[str, Callable[[dict, int, str, str | None], dict]] = {"verl": verl_row, "trl": trl_row}
@@ -93,6 +96,10 @@ def write_dataset(rows: list[dict], out: str | Path) -> None:
         if out.exists():  # set aside, not deleted, until the new one is in place
             os.replace(out, previous)
         publish(temporary, out)
+    except BaseException:
+        if previous.exists() and not out.exists():  # the new one never arrived: the old one goes back
+            os.replace(previous, out)
+        raise
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
         shutil.rmtree(previous, ignore_errors=True)

@@ -26,7 +26,7 @@ from safetensors.torch import load_file, save_file
 from interplay.errors import UserError
 from interplay.jsonl import atomic_write_text
 from interplay.lm.model import ModelConfig, Transformer
-from interplay.lm.tokenizer import EOS, PAD, STOP_TOKENS, UNK
+from interplay.lm.tokenizer import EOS, PAD, UNK, load_tokenizer, stop_ids
 
 TOKEN_IDS = {"pad_token_id": 0, "eos_token_id": 2, "bos_token_id": 2}  # <pad>, <eos>: see tokenizer.py
 TOKENIZER_MODULE = Path(__file__).with_name("tokenization_interplay.py")
@@ -89,10 +89,9 @@ def save_tokenizer_files(tokenizer_path: str | Path, directory: Path, max_length
     """tokenizer.json and what Hugging Face loaders need beside it to read it right."""
     shutil.copyfile(tokenizer_path, directory / "tokenizer.json")
     shutil.copyfile(TOKENIZER_MODULE, directory / TOKENIZER_MODULE.name)
-    vocabulary = json.loads(Path(tokenizer_path).read_text())["model"]["vocab"]
     config = {**TOKENIZER_CONFIG, "model_max_length": max_length}
     atomic_write_text(directory / "tokenizer_config.json", json.dumps(config, indent=2) + "\n")
-    stops = [vocabulary[token] for token in STOP_TOKENS]
+    stops = sorted(stop_ids(load_tokenizer(tokenizer_path)))
     generation = {"eos_token_id": stops, "pad_token_id": TOKEN_IDS["pad_token_id"], "bos_token_id": TOKEN_IDS["bos_token_id"]}
     atomic_write_text(directory / "generation_config.json", json.dumps(generation, indent=2) + "\n")
 
