@@ -6,7 +6,8 @@ Generation includes graph sampling, rendering, the content hash and JSON seriali
 everything `interplay generate` does per record except de-duplication. Target: >= 2,000/s
 (the paper's generator takes up to ~0.5 s per accepted problem, i.e. ~2/s), and reverse (equation)
 problems at >= 50% of forward speed. The last rows time the real CLI (`interplay generate --n
-20000`, start-up, de-duplication and the atomic write included).
+20000`, start-up, de-duplication and the atomic write included), on one core and with its default
+worker processes (one per core).
 """
 
 import argparse
@@ -33,6 +34,16 @@ def measure(spec: MixtureSpec, n: int) -> float:
     return n / (time.perf_counter() - start)
 
 
+def time_cli(fmt: str, options: list[str]) -> float:
+    """Problems per second of the real CLI, start-up, de-duplication and the atomic write included."""
+    with tempfile.TemporaryDirectory() as scratch:
+        command = [sys.executable, "-m", "interplay.cli", "generate", "--ops", "2-20", "--n", "20000",
+                   "--format", fmt, "--out", os.path.join(scratch, "problems.jsonl"), *options]
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        return 20000 / (time.perf_counter() - start)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5000)
@@ -50,13 +61,10 @@ def main() -> None:
         reverse = measure(spec, args.n)
         print(f"{fmt:>8}: {reverse:8.0f} problems/s in reverse mode ({reverse / rates[fmt]:.2f}x forward, target >= 0.5x)")
     for fmt in ("paper", "compact"):
-        with tempfile.TemporaryDirectory() as scratch:
-            command = [sys.executable, "-m", "interplay.cli", "generate", "--ops", "2-20", "--n", "20000",
-                       "--format", fmt, "--out", os.path.join(scratch, "problems.jsonl")]
-            start = time.perf_counter()
-            subprocess.run(command, check=True, capture_output=True)
-            cli = 20000 / (time.perf_counter() - start)
-        print(f"{fmt:>8}: {cli:8.0f} problems/s through `interplay generate --n 20000` ({cli / TARGET:.2f}x target)")
+        alone = time_cli(fmt, ["--workers", "1"])
+        every_core = time_cli(fmt, [])
+        print(f"{fmt:>8}: {alone:8.0f} problems/s through `interplay generate --n 20000 --workers 1`, "
+              f"{every_core:.0f}/s with the default workers ({every_core / alone:.2f}x; {every_core / TARGET:.2f}x target)")
     print(f"ratio={rates['paper'] / TARGET:.2f}")
 
 

@@ -40,6 +40,12 @@ def test_user_lexicon_and_tokenizer(tmp_path):
                  "--ops", "3", "--n", "20", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "Garden" in out.read_text()
+    # Worker processes know the user's context too (forked after the lexicon was registered).
+    parallel = tmp_path / "garden_parallel.jsonl"
+    result = run("generate", "--lexicon", str(lexicon), "--contexts", "garden", "--n-locations", "2", "--n-items", "3",
+                 "--ops", "3", "--n", "20", "--out", str(parallel), "--workers", "2")
+    assert result.returncode == 0, result.stderr
+    assert parallel.read_text() == out.read_text()
     result = run("tokenizer", "--lexicon", str(lexicon), "--out", str(tmp_path / "tokenizer.json"))
     assert result.returncode == 0 and "tulip" in (tmp_path / "tokenizer.json").read_text()
 
@@ -53,6 +59,7 @@ def test_user_lexicon_and_tokenizer(tmp_path):
     (["--mode", "sideways"], "unknown mode 'sideways'"),
     (["--mode", "forward=0.5,reverse=lots"], "bad weight"),
     (["--mode", "reverse=0"], "weight must be a positive number"),
+    (["--workers", "0"], "--workers must be at least 1"),
 ])
 def test_user_errors_are_one_line_with_exit_code_2(tmp_path, args, message):
     bad = tmp_path / "bad.toml"

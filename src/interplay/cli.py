@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", required=True, help="output JSONL file (written atomically)")
     gen.add_argument("--exclude", action="append", default=[], metavar="FILE",
                      help="no problem of this JSONL file (by content id) appears in the output (repeatable)")
+    gen.add_argument("--workers", type=int, default=None,
+                     help="processes that build problems (default: every core for 4,000 problems or more); "
+                          "the output is the same for any number")
     add_world_options(gen)
 
     stats = commands.add_parser("stats", help="counts by op and context, and token lengths, of a JSONL file")
@@ -65,9 +68,11 @@ def cmd_generate(args: argparse.Namespace) -> None:
 
     if args.n < 1:
         raise UserError(f"--n must be at least 1, got {args.n}")
+    if args.workers is not None and args.workers < 1:
+        raise UserError(f"--workers must be at least 1, got {args.workers}")
     spec = data_config_from_args(args).spec()
     excluded = {record.get("id") for path in args.exclude for record in iter_jsonl(path)}
-    records = generate(spec, args.seed, args.n, exclude=excluded)
+    records = generate(spec, args.seed, args.n, exclude=excluded, workers=args.workers)
     write_jsonl(args.out, records)
     print(f"wrote {len(records)} problems to {args.out}", file=sys.stderr)
 

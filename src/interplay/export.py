@@ -133,7 +133,7 @@ def _run(args) -> None:
 
         if args.n < 1:
             raise UserError(f"--n must be at least 1, got {args.n}")
-        records = generate(data_config_from_args(args).spec(), args.seed, args.n)
+        records = generate(data_config_from_args(args).spec(), args.seed, args.n, workers=None)
     rows = export_rows(records, args.schema, args.split, args.reward)
     if not rows:
         raise UserError(f"{args.source}: no problems")
