@@ -127,6 +127,15 @@ def test_memory_does_not_grow_stage_after_stage(runs):
         assert len(resident) >= 4 and resident[-1] - resident[1] < 16, (kind, resident)
 
 
+def test_f4_sets_the_base_beside_every_reward(runs):
+    root, _ = runs
+    report = root / "f4_process_rewards" / "report"
+    assert "| base (no RL) |" in (report / "report.md").read_text()
+    claims = {check["claim"]: check for check in json.loads((report / "verdict.json").read_text())["checks"]}
+    hacking = claims["outcome-only RL raises right-answer-wrong-reasoning samples over the base"]
+    assert not hacking["main"]  # the paper claims it of no base: it explains, it does not decide
+
+
 def test_findings_that_share_a_base_train_it_once(runs):
     _, logs = runs
     assert "base: running" in logs["f1_edge_of_competence"]

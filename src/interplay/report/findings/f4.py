@@ -17,16 +17,19 @@ def finding_4(run: RunData, out: Path) -> Section:
                       "outcome-only on OOD-hard pass@128 (23.2 -> 27.7 / 26.2 / 25.8) and reduces 'right answer, "
                       "wrong reasoning' samples.")
     regimes = run.regime_ops()
-    k = largest_k(run, "rl")
+    k = largest_k(run, "base", "rl")
     rewards = run.axis_values("rl", "reward")
+    # The base before RL, where the recipe evaluates it: what each reward added, and whether
+    # outcome-only RL taught the reward hacking the process-aware rewards are meant to prevent.
+    arms = ([("base (no RL)", "base", {})] if run.evals("base") else []) + \
+        [(reward, "rl", {"reward": reward}) for reward in rewards]
     section.header = ["reward", "edge pass@1", "hard pass@1", f"hard pass@{k}", "right answer, wrong reasoning (edge+hard)"]
     beyond = regimes["edge"] + regimes["hard"]
-    for reward in rewards:
-        axes = {"reward": reward}
-        section.rows.append([reward, cell(measure(run, "rl", axes, "pass", 1, regimes["edge"])),
-                             cell(measure(run, "rl", axes, "pass", 1, regimes["hard"])),
-                             cell(measure(run, "rl", axes, "pass", k, regimes["hard"])),
-                             cell(measure(run, "rl", axes, "rawp", 1, beyond))])
+    for label, stage, axes in arms:
+        section.rows.append([label, cell(measure(run, stage, axes, "pass", 1, regimes["edge"])),
+                             cell(measure(run, stage, axes, "pass", 1, regimes["hard"])),
+                             cell(measure(run, stage, axes, "pass", k, regimes["hard"])),
+                             cell(measure(run, stage, axes, "rawp", 1, beyond))])
     if "outcome" in rewards:
         outcome = ("rl", {"reward": "outcome"})
         for reward in rewards:
@@ -36,17 +39,21 @@ def finding_4(run: RunData, out: Path) -> Section:
                                         compare(run, ("rl", {"reward": reward}), outcome, "pass", k, regimes["hard"])))
             section.checks.append(Check(f"{reward} has fewer right-answer-wrong-reasoning samples than outcome-only",
                                         "increase", compare(run, outcome, ("rl", {"reward": reward}), "rawp", 1, beyond), main=False))
-    section.figures.append(reward_bars(run, rewards, regimes, k, out / "f4_rewards.png"))
+        if run.evals("base"):
+            section.checks.append(Check("outcome-only RL raises right-answer-wrong-reasoning samples over the base",
+                                        "increase", compare(run, outcome, ("base", {}), "rawp", 1, beyond), main=False))
+    section.figures.append(reward_bars(run, arms, regimes, k, out / "f4_rewards.png"))
     return section
 
 
-def reward_bars(run: RunData, rewards: list[str], regimes: dict, k: int, path: Path) -> Path:
+def reward_bars(run: RunData, arms: list[tuple[str, str, dict]], regimes: dict, k: int, path: Path) -> Path:
     figure, (left, right) = figures.plt.subplots(1, 2, figsize=(10, 3.6))
-    series = {f"{name} pass@{kk}": [measure(run, "rl", {"reward": r}, "pass", kk, regimes[name]) for r in rewards]
+    labels = [label for label, _, _ in arms]
+    series = {f"{name} pass@{kk}": [measure(run, stage, axes, "pass", kk, regimes[name]) for _, stage, axes in arms]
               for name, kk in (("edge", 1), ("hard", 1), ("hard", k))}
-    figures.bars(left, rewards, series, "strict pass@k")
+    figures.bars(left, labels, series, "strict pass@k")
     beyond = regimes["edge"] + regimes["hard"]
-    rawp = [measure(run, "rl", {"reward": r}, "rawp", 1, beyond) for r in rewards]
-    figures.bars(right, rewards, {"right answer, wrong reasoning": rawp}, "share of samples")
+    rawp = [measure(run, stage, axes, "rawp", 1, beyond) for _, stage, axes in arms]
+    figures.bars(right, labels, {"right answer, wrong reasoning": rawp}, "share of samples")
     right.set_ylim(0, max([0.1] + [e.high * 1.2 for e in rawp if e]))
     return figures.save(figure, path)
