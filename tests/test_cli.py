@@ -99,6 +99,17 @@ def test_verify_reads_every_line_and_reports_bad_ones(tmp_path):
     assert rows[2]["rewards"]["process-paper"] == 0.0 and rows[2]["rewards"]["outcome"] == 0.0
     bad = run("verify", "--in", str(source), "--reward", "nonsense")
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    # Worker processes verify chunks (of 256 lines) and write them back in order: the same file.
+    source.write_text("\n".join(lines * 150) + "\n")
+    outputs = []
+    for workers in ("1", "3"):
+        result = run("verify", "--in", str(source), "--out", str(out), "--reward", "mixed-gated:0.5,0.5", "--workers", workers)
+        assert result.returncode == 0, result.stderr
+        outputs.append(out.read_text())
+    assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) == 600
+    piped = subprocess.run([sys.executable, "-m", "interplay.cli", "verify", "--reward", "mixed-gated:0.5,0.5"],
+                           input=source.read_text(), capture_output=True, text=True)
+    assert piped.returncode == 0 and piped.stdout == outputs[0]
 
 
 def test_commands_that_need_no_model_import_no_torch(tmp_path):

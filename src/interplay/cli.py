@@ -21,7 +21,13 @@ from interplay.config import add_lexicon_option, add_world_options, data_config_
 from interplay.errors import UserError
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Commands whose parser needs no stage module but verify's: they skip importing the others (numpy
+# among them), a third of `interplay verify`'s start-up.
+_LIGHT_COMMANDS = ("generate", "stats", "tokenizer", "verify")
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole CLI; given the command about to run, only the stage modules it needs are imported."""
     parser = argparse.ArgumentParser(prog="interplay", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -46,13 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
     tok.add_argument("--reverse", action="store_true", help="include the words of reverse (equation) problems")
     add_lexicon_option(tok)
 
-    for module in _stage_modules():
+    for module in _stage_modules(light=command in _LIGHT_COMMANDS):
         module.add_parser(commands)
     return parser
 
 
-def _stage_modules() -> list:
+def _stage_modules(light: bool = False) -> list:
     """Stages that bring their own sub-command (imported lazily: `interplay --help` stays fast)."""
+    if light:
+        from interplay.verify import cli as verify_cli
+
+        return [verify_cli]
     from interplay import competence, evaluate, export
     from interplay.experiments import runner
     from interplay.report import document
@@ -96,7 +106,8 @@ def cmd_tokenizer(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(command=argv[0] if argv else None)  # `interplay` has no option before the command but -h
     args = parser.parse_args(argv)
     handler = args.handler if hasattr(args, "handler") else globals()[f"cmd_{args.command}"]
     try:

@@ -16,18 +16,16 @@ from __future__ import annotations
 
 import gc
 import itertools
-import multiprocessing
-import os
 import random
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 
 from interplay.errors import UserError
+from interplay.parallel import forked_pool, usable_cores
 from interplay.world.contexts import get_context
 from interplay.world.graph import GraphSettings, sample_graph
 from interplay.world.render import SurfaceSettings, render_record
@@ -228,21 +226,19 @@ PARALLEL_MIN = 4 * PARALLEL_BLOCK  # below this, starting processes costs more t
 
 def default_workers(n: int) -> int:
     """Processes `generate` uses for `n` records: every core this process may run on, for large n."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return cores if n >= PARALLEL_MIN else 1
+    return usable_cores() if n >= PARALLEL_MIN else 1
 
 
 def _records_between(spec: MixtureSpec, seed: int, start: int, stop: int) -> list[dict]:
     return [problem_at(spec, seed, index) for index in range(start, stop)]
 
 
-def _parallel_records(spec: MixtureSpec, seed: int, workers: int) -> Iterator[dict]:
-    """Records 0, 1, 2, ... of the stream in index order, built in blocks by `workers` processes.
+def _parallel_records(pool, spec: MixtureSpec, seed: int, workers: int) -> Iterator[dict]:
+    """Records 0, 1, 2, ... of the stream in index order, built in blocks by the pool's `workers`.
 
-    Forked, so that contexts registered from lexicon files exist in the workers too. The caller
-    stops when it has enough; at most 2 blocks per worker are in flight, so memory stays bounded.
+    The caller stops when it has enough; at most 2 blocks per worker are in flight, so memory
+    stays bounded.
     """
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     try:
         starts = itertools.count(0, PARALLEL_BLOCK)
         pending = deque(pool.submit(_records_between, spec, seed, s, s + PARALLEL_BLOCK)
@@ -265,9 +261,10 @@ def generate(spec: MixtureSpec, seed: int, n: int, exclude: Iterable[str] = (), 
     than an endless loop.
     """
     workers = default_workers(n) if workers is None else workers
-    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+    pool = forked_pool(workers)
+    if pool is not None:
         with _collector_paused():
-            return _first_distinct(_parallel_records(spec, seed, workers), n, exclude, max_tries_per_record)
+            return _first_distinct(_parallel_records(pool, spec, seed, workers), n, exclude, max_tries_per_record)
     return _first_distinct((record for _, record in stream(spec, seed)), n, exclude, max_tries_per_record)
 
 

@@ -1,0 +1,27 @@
+"""Worker processes for the CPU-bound commands that are pure Python (generate, verify).
+
+    pool = forked_pool(workers)   # None where fork is unavailable: the caller runs in one process
+
+Forked rather than spawned: a worker inherits what the parent registered (contexts read from
+lexicon files) and starts in milliseconds. Imports stay inside the functions, so commands that run
+in one process pay nothing for them at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its affinity mask, where the OS has one)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def forked_pool(workers: int):
+    """A `ProcessPoolExecutor` of `workers` forked processes, or None for one worker or no fork."""
+    if workers <= 1 or not hasattr(os, "fork"):
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
