@@ -17,6 +17,13 @@ def test_auto_takes_bf16_only_where_native_and_wide(monkeypatch, native, width, 
     assert resolve_dtype("auto", CPU, width) == expected
 
 
+def test_a_cpu_can_be_told_it_has_no_bf16(monkeypatch):
+    monkeypatch.setattr(precision, "_cpuinfo_field", lambda name: "fpu avx2 avx512f avx512_bf16 amx_bf16")
+    assert precision.bf16_supported(CPU)
+    monkeypatch.setenv("INTERPLAY_CPU_BF16", "0")
+    assert not precision.bf16_supported(CPU) and resolve_dtype("auto", CPU, 768) == "fp32"
+
+
 def test_explicit_choices_are_kept():
     assert resolve_dtype("bf16", CPU, 64) == "bf16"
     assert resolve_dtype("fp32", CPU, 768) == "fp32"

@@ -13,6 +13,7 @@ tokens, more than its speed buys back; without native bf16 it is emulated and sl
 
 from __future__ import annotations
 
+import os
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -38,10 +39,17 @@ def cpu_description() -> str:
 
 
 def bf16_supported(device: torch.device) -> bool:
-    """Native bf16 arithmetic (CUDA with bf16, or a CPU with AVX512-BF16 or AMX); not emulation."""
+    """Native bf16 arithmetic (CUDA with bf16, or a CPU with AVX512-BF16 or AMX); not emulation.
+
+    With INTERPLAY_CPU_BF16=0 a CPU counts as one without it: `auto` then takes the path of an
+    AVX2-only machine (fp32, Muon's Newton-Schulz in fp32), to reproduce a run made on one or to
+    check that nothing else depends on it (`make test-no-bf16`).
+    """
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
     if device.type == "cpu":
+        if os.environ.get("INTERPLAY_CPU_BF16") == "0":
+            return False
         flags = _cpuinfo_field("flags").split()
         return "avx512_bf16" in flags or "amx_bf16" in flags
     return False
