@@ -110,6 +110,8 @@ def test_verify_reads_every_line_and_reports_bad_ones(tmp_path):
     piped = subprocess.run([sys.executable, "-m", "interplay.cli", "verify", "--reward", "mixed-gated:0.5,0.5"],
                            input=source.read_text(), capture_output=True, text=True)
     assert piped.returncode == 0 and piped.stdout == outputs[0]
+    bad = run("verify", "--in", str(source), "--workers", "0")
+    assert bad.returncode == 2 and "--workers must be at least 1" in bad.stderr
 
 
 def test_commands_that_need_no_model_import_no_torch(tmp_path):

@@ -7,7 +7,9 @@ Each input line holds `prediction` and either `gold` (a problem record) or `gold
 `gold_answer` (and optionally `modulus`). Each output line holds the verification and `rewards`:
 every registered reward with its usual parameters (rewards.py), plus each `--reward` named; `reward`
 repeats the first `--reward`. A line that is not JSON or lacks those fields gives an output line
-with an `error` field: nothing is dropped and the run goes on.
+with an `error` field: nothing is dropped and the run goes on. A file of 1,000 lines or more is
+verified in chunks by one worker process per core (`--workers`) and written in order; a pipe on
+stdin is answered line by line.
 """
 
 from __future__ import annotations

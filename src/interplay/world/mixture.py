@@ -6,6 +6,7 @@
     record = problem_at(spec, seed=0, index=42)      # the same record whatever else is generated
     for index, record in stream(spec, seed=0, start=1000):   # endless, resumable at any index
         ...
+    records = generate(spec, seed=0, n=100_000, workers=None)   # distinct records, built on every core
 
 Problem `index` of a stream is generated from its own random generator seeded by
 (seed, index, the spec), as in reasoning-gym, so any item can be rebuilt alone and a training run
@@ -19,7 +20,7 @@ import itertools
 import random
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
@@ -281,7 +282,7 @@ def _collector_paused():
             gc.enable()
 
 
-def _first_distinct(candidates: Iterator[dict], n: int, exclude: Iterable[str], max_tries_per_record: int) -> list[dict]:
+def _first_distinct(candidates: Generator[dict, None, None], n: int, exclude: Iterable[str], max_tries_per_record: int) -> list[dict]:
     """The first `n` records of `candidates` whose id is new and not in `exclude`."""
     seen = set(exclude)
     records, tries = [], 0
