@@ -78,8 +78,6 @@ def cmd_generate(args: argparse.Namespace) -> None:
 
     if args.n < 1:
         raise UserError(f"--n must be at least 1, got {args.n}")
-    if args.workers is not None and args.workers < 1:
-        raise UserError(f"--workers must be at least 1, got {args.workers}")
     spec = data_config_from_args(args).spec()
     excluded = {record.get("id") for path in args.exclude for record in iter_jsonl(path)}
     records = generate(spec, args.seed, args.n, exclude=excluded, workers=args.workers)

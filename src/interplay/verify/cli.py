@@ -21,7 +21,7 @@ import sys
 from collections.abc import Iterable, Iterator
 
 from interplay.errors import UserError
-from interplay.parallel import forked_pool, usable_cores
+from interplay.parallel import forked_pool, worker_count
 from interplay.verify.compare import gold_from_record, gold_from_solution, verify
 from interplay.verify.rewards import Reward, get_reward, usual_rewards
 
@@ -56,15 +56,19 @@ PARALLEL_MIN = 1000  # lines; fewer verify in ~0.4 s alone, less than what proce
 CHUNK = 256  # lines per task
 
 
+def _output_line(line: str, rewards: dict[str, Reward], chosen: str | None) -> str:
+    return json.dumps(verify_line(line, rewards, chosen), ensure_ascii=False) + "\n"
+
+
 def _verify_chunk(lines: list[str], reward_names: list[str], chosen: str | None) -> str:
     rewards = {name: get_reward(name) for name in reward_names}
-    return "".join(json.dumps(verify_line(line, rewards, chosen), ensure_ascii=False) + "\n" for line in lines)
+    return "".join(_output_line(line, rewards, chosen) for line in lines)
 
 
 def _verified_text(lines: Iterable[str], reward_names: list[str], chosen: str | None, workers: int | None) -> Iterator[str]:
     """The output lines for `lines`, in order; chunks verified by worker processes where many."""
     lines = [line for line in lines if line.strip()]
-    workers = (usable_cores() if len(lines) >= PARALLEL_MIN else 1) if workers is None else workers
+    workers = worker_count(workers, len(lines), PARALLEL_MIN)
     pool = forked_pool(workers)
     if pool is None:
         yield _verify_chunk(lines, reward_names, chosen)
@@ -77,15 +81,13 @@ def _verified_text(lines: Iterable[str], reward_names: list[str], chosen: str | 
 def run(args: argparse.Namespace) -> None:
     chosen = args.reward or []
     rewards = {name: get_reward(name) for name in [*usual_rewards(), *chosen]}  # a bad name fails here, first
-    if args.workers is not None and args.workers < 1:
-        raise UserError(f"--workers must be at least 1, got {args.workers}")
     try:
         source = open(args.input, encoding="utf-8") if args.input != "-" else sys.stdin
     except FileNotFoundError:
         raise UserError(f"file not found: {args.input}") from None
     first = chosen[0] if chosen else None
     if args.input == "-" and args.workers is None:  # a pipe is answered line by line, as it arrives
-        outputs = (json.dumps(verify_line(line, rewards, first), ensure_ascii=False) + "\n" for line in source if line.strip())
+        outputs = (_output_line(line, rewards, first) for line in source if line.strip())
     else:
         outputs = _verified_text(source, list(rewards), first, args.workers)
     if args.out == "-":

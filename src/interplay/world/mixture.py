@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 
 from interplay.errors import UserError
-from interplay.parallel import forked_pool, usable_cores
+from interplay.parallel import forked_pool, worker_count
 from interplay.world.contexts import get_context
 from interplay.world.graph import GraphSettings, sample_graph
 from interplay.world.render import SurfaceSettings, render_record
@@ -225,11 +225,6 @@ PARALLEL_BLOCK = 1000  # records per task: ~0.3 s of work, so process overhead s
 PARALLEL_MIN = 4 * PARALLEL_BLOCK  # below this, starting processes costs more than it saves
 
 
-def default_workers(n: int) -> int:
-    """Processes `generate` uses for `n` records: every core this process may run on, for large n."""
-    return usable_cores() if n >= PARALLEL_MIN else 1
-
-
 def _records_between(spec: MixtureSpec, seed: int, start: int, stop: int) -> list[dict]:
     return [problem_at(spec, seed, index) for index in range(start, stop)]
 
@@ -256,12 +251,12 @@ def generate(spec: MixtureSpec, seed: int, n: int, exclude: Iterable[str] = (), 
              workers: int | None = 1) -> list[dict]:
     """`n` distinct records (by content id), none of them in `exclude`.
 
-    The same records whatever `workers` is (None: `default_workers(n)`): workers only build the
+    The same records whatever `workers` is (None: every core from PARALLEL_MIN records): workers only build the
     stream's records ahead, in blocks; which of them are kept is decided here, in index order.
     A mixture too small to hold `n` distinct problems (op 1 has a few hundred) is an error rather
     than an endless loop.
     """
-    workers = default_workers(n) if workers is None else workers
+    workers = worker_count(workers, n, PARALLEL_MIN)
     pool = forked_pool(workers)
     if pool is not None:
         with _collector_paused():

@@ -21,7 +21,8 @@ def finding_4(run: RunData, out: Path) -> Section:
     rewards = run.axis_values("rl", "reward")
     # The base before RL, where the recipe evaluates it: what each reward added, and whether
     # outcome-only RL taught the reward hacking the process-aware rewards are meant to prevent.
-    arms = ([("base (no RL)", "base", {})] if run.evals("base") else []) + \
+    base_evaluated = bool(run.evals("base"))
+    arms = ([("base (no RL)", "base", {})] if base_evaluated else []) + \
         [(reward, "rl", {"reward": reward}) for reward in rewards]
     section.header = ["reward", "edge pass@1", "hard pass@1", f"hard pass@{k}", "right answer, wrong reasoning (edge+hard)"]
     beyond = regimes["edge"] + regimes["hard"]
@@ -39,7 +40,7 @@ def finding_4(run: RunData, out: Path) -> Section:
                                         compare(run, ("rl", {"reward": reward}), outcome, "pass", k, regimes["hard"])))
             section.checks.append(Check(f"{reward} has fewer right-answer-wrong-reasoning samples than outcome-only",
                                         "increase", compare(run, outcome, ("rl", {"reward": reward}), "rawp", 1, beyond), main=False))
-        if run.evals("base"):
+        if base_evaluated:
             section.checks.append(Check("outcome-only RL raises right-answer-wrong-reasoning samples over the base",
                                         "increase", compare(run, outcome, ("base", {}), "rawp", 1, beyond), main=False))
     section.figures.append(reward_bars(run, arms, regimes, k, out / "f4_rewards.png"))
