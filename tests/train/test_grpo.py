@@ -49,7 +49,7 @@ def test_rl_runs_and_logs(base, tmp_path):
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == [1, 2, 3]
     for key in ("reward", "strict", "zero_variance_groups", "kl", "entropy", "response_length", "clip_fraction",
-                "tokens_per_s", "flops", "sample_seconds", "train_seconds", "curriculum"):
+                "tokens_per_s", "flops", "sample_seconds", "train_seconds", "curriculum", "resident_mb"):
         assert key in rows[0], key
     assert rows[-1]["flops"] > rows[0]["flops"] > 0
     assert set(rows[-1]["val_strict_pass1"]) == {"2", "3"}
@@ -125,3 +125,40 @@ def test_one_update_moves_probability_towards_the_better_completion():
                     torch.ones(2, dtype=torch.bool), rl, torch.device("cpu"))
     after = [sequence_logp(c) for c in completions]
     assert stats["updated"] and after[0] > before[0] and after[1] < before[1]
+
+
+def test_an_update_padded_to_bucketed_shapes_has_the_gradient_of_its_rows_one_by_one(monkeypatch):
+    """_update pads rows to a multiple of UPDATE_ROW_BUCKET and widths to UPDATE_WIDTH_BUCKET so that batch shapes
+    repeat between steps; its gradient must be that of the kept rows' losses computed one row at a time."""
+    from interplay.config import RLSection
+    from interplay.lm.model import ModelConfig, Transformer
+    from interplay.train import grpo
+    from interplay.train.grpo_loss import policy_loss
+
+    prompts, completions = [[5, 6, 7], [8, 9]], [[8, 9, 10], [11, 12], [13], [14, 15, 16, 17, 18]]
+    advantages, keep = torch.tensor([1.0, -0.5, 0.7, -1.2]), torch.tensor([True, True, False, True])
+    rl = RLSection(group_size=2, kl_loss_coef=0, dtype="fp32", loss_agg_mode="seq-mean-token-mean", grad_clip=1e9)
+
+    def fresh_model():
+        torch.manual_seed(0)
+        return Transformer(ModelConfig.preset("tiny", vocab_size=30))
+
+    model = fresh_model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.0)
+    padded = []
+    optimizer.step = lambda: padded.extend(p.grad.clone() for p in model.parameters())
+    grpo._update(model, None, optimizer, prompts, completions, advantages, keep, rl, torch.device("cpu"))
+
+    monkeypatch.setattr(grpo, "UPDATE_WIDTH_BUCKET", 1)
+    model, kept = fresh_model(), [0, 1, 3]
+    for i in kept:
+        prompt, completion = prompts[i // 2], completions[i]
+        logp, _ = grpo.response_logprobs(model, torch.tensor([prompt + completion]), torch.tensor([len(prompt)]),
+                                         torch.tensor([completion]))
+        loss, _ = policy_loss(logp, logp.detach(), advantages[i].expand(1, len(completion)), torch.ones(1, len(completion)),
+                              mode=rl.loss_agg_mode, total_rows=len(kept))
+        loss.backward()
+    one_by_one = [p.grad for p in model.parameters()]
+    assert len(padded) == len(one_by_one) > 0
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(padded, one_by_one))
+    assert any(g.abs().sum() > 0 for g in padded)

@@ -22,7 +22,6 @@ import functools
 import hashlib
 import json
 import os
-import resource
 import sys
 import time
 import traceback
@@ -34,6 +33,7 @@ from interplay.experiments.recipe import Instance, Recipe, resolve_references
 from interplay.experiments.stages import (GENERATE_PER_OP, KINDS, PROBE_PER_OP, cpu_seconds, estimate, gpu_memory,
                                           model_config_for, run_stage)
 from interplay.jsonl import atomic_write_text
+from interplay.memory import release_free_memory, usage_mb
 from interplay.world.mixture import parse_ops
 
 STAGE_FILE = "stage.json"
@@ -177,9 +177,10 @@ class Run:
                 outputs = self._run_one(instance, settings, directory)
             except Exception as error:  # a user error, a bug or a resource problem: one line, traceback in error.txt
                 self._fail(instance, directory, error)
+            release_free_memory()  # the stage's model, optimizer and caches are gone; give their pages back
             record = {"key": instance.key, "stage": instance.stage, "kind": instance.kind, "axes": dict(instance.axes),
                       "settings": settings, "inputs": instance.inputs, "hash": digest, "outputs": outputs, "notes": notes,
-                      "seconds": round(time.perf_counter() - started, 1), "memory_mb": memory_mb(),
+                      "seconds": round(time.perf_counter() - started, 1), "memory_mb": usage_mb(),
                       "code": code_digest()[:12], "version": __version__}
             if rank == 0:
                 atomic_write_text(record_path, json.dumps(record, indent=1) + "\n")
@@ -324,19 +325,6 @@ def _problem_count(instance: Instance, known: dict[str, int]) -> int:
     except UserError:
         ops = 10  # an op range a probe decides later
     return per_op * ops
-
-
-def memory_mb() -> dict[str, float]:
-    """This process's resident memory now and its peak so far, in MB: each stage record keeps both, so a
-    run whose memory grows stage after stage shows where (current RSS needs Linux's /proc)."""
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
-    usage = {"peak": round(peak_kb / 1024, 1)}
-    try:
-        resident_pages = int(Path("/proc/self/statm").read_text().split()[1])
-        usage["resident"] = round(resident_pages * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
-    except (OSError, ValueError, IndexError):
-        pass
-    return usage
 
 
 def _wait_for(record_path: Path, directory: Path) -> dict:

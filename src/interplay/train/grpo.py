@@ -30,6 +30,7 @@ from interplay.jsonl import atomic_write_text, read_jsonl, write_jsonl
 from interplay.lm.hf import load_pretrained
 from interplay.lm.sampler import SamplingParams, sample
 from interplay.lm.tokenizer import load_tokenizer, stop_ids
+from interplay.memory import release_free_memory, usage_mb
 from interplay.train import dist
 from interplay.train.checkpoint import finish_run, latest_checkpoint, load_checkpoint, save_checkpoint
 from interplay.train.compute import forward_flops, rl_update_passes, sampling_flops
@@ -43,6 +44,17 @@ from interplay.verify.rewards import get_reward
 from interplay.world.mixture import MixtureSpec, problem_at
 from interplay.world.render import prompt_text
 
+# An update's rows and widths are padded to multiples of these, so that its batch shapes repeat from step
+# to step. bf16 autocast on CPU runs matmuls through oneDNN, which builds and keeps a kernel for every new
+# shape: with shapes that never repeat, as GRPO's are, resident memory grew ~13 MB a step without end
+# (20 steps of 8 prompts x 8 at the cpu preset: bf16 +240 MB, fp32 flat; with buckets +120 MB and levelling).
+UPDATE_ROW_BUCKET = 8
+UPDATE_WIDTH_BUCKET = 16
+
+
+def _round_up(value: int, multiple: int) -> int:
+    return -(-value // multiple) * multiple
+
 
 def response_logprobs(model, sequences: torch.Tensor, starts: torch.Tensor, targets: torch.Tensor,
                       temperature: float = 1.0):
@@ -54,10 +66,12 @@ def response_logprobs(model, sequences: torch.Tensor, starts: torch.Tensor, targ
     ratio compares the policy that sampled with the one being trained.
     """
     hidden = model(sequences, return_hidden=True)
-    steps = torch.arange(targets.shape[1], device=sequences.device)
+    # The output projection runs on a bucketed number of positions (see UPDATE_WIDTH_BUCKET).
+    steps = torch.arange(_round_up(targets.shape[1], UPDATE_WIDTH_BUCKET), device=sequences.device)
     where = (starts[:, None] - 1 + steps[None, :]).clamp(max=sequences.shape[1] - 1)
     picked = hidden.gather(1, where[..., None].expand(-1, -1, hidden.shape[-1]))
-    log_probs = F.log_softmax(model.lm_head(picked).float() / temperature, dim=-1)
+    logits = model.lm_head(picked)[:, : targets.shape[1]]
+    log_probs = F.log_softmax(logits.float() / temperature, dim=-1)
     logp = log_probs.gather(-1, targets[..., None]).squeeze(-1)
     entropy = -(log_probs.exp() * log_probs).sum(-1)
     return logp, entropy
@@ -169,6 +183,7 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
         update_stats = _update(model, reference, optimizer, prompt_ids, completions, advantages, keep[mine_rows], rl,
                                device, info)
         row.update(update_stats)
+        release_free_memory()  # the step's rollouts and activations are gone (see interplay.memory)
         finished = time.perf_counter()
         new_tokens = sum(map(len, completions))
         context = sum(map(len, prompt_ids)) / len(prompt_ids) + rl.max_new_tokens / 2
@@ -179,7 +194,7 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
         step += 1
         row.update({"sample_seconds": sampled_at - started, "train_seconds": finished - sampled_at,
                     "tokens_per_s": (new_tokens + trained_tokens) / (finished - started), "flops": flops,
-                    "lr": optimizer.param_groups[0]["lr"]})
+                    "lr": optimizer.param_groups[0]["lr"], "resident_mb": usage_mb().get("resident")})
         if step % rl.val_every == 0 or done():
             row["val_strict_pass1"] = _validate(model, tokenizer, validation, rl, stop, info, out, step)
         if info.is_main:
@@ -209,20 +224,24 @@ def _update(model, reference, optimizer, prompt_ids, completions, advantages, ke
         return {"kl": 0.0, "entropy": 0.0, "clip_fraction": 0.0, "loss": 0.0, "updated": False}
     prompts = [prompt_ids[i // rl.group_size] for i in rows]
     responses = [completions[i] for i in rows]
-    width = max((len(p) + len(c) for p, c in zip(prompts, responses)), default=0)
+    # Rows and width padded to buckets (see UPDATE_ROW_BUCKET); padding rows have no response tokens
+    # and add nothing to the loss; no micro-batch is padding only.
+    padded_rows = _round_up(len(rows), min(UPDATE_ROW_BUCKET, rl.micro_batch_rows))
+    width = _round_up(max(len(p) + len(c) for p, c in zip(prompts, responses)), UPDATE_WIDTH_BUCKET)
     # The whole step's longest response: "seq-mean-token-sum-norm" divides by it, on every rank alike.
     length = max(dist.gather(info, [max(map(len, responses), default=0)]))
-    sequences = torch.zeros(len(rows), width, dtype=torch.long)
-    targets = torch.zeros(len(rows), length, dtype=torch.long)
-    mask = torch.zeros(len(rows), length)
+    sequences = torch.zeros(padded_rows, width, dtype=torch.long)
+    targets = torch.zeros(padded_rows, length, dtype=torch.long)
+    mask = torch.zeros(padded_rows, length)
+    advantages = torch.cat([advantages[rows], advantages.new_zeros(padded_rows - len(rows))])
     for k, (p, c) in enumerate(zip(prompts, responses)):
         sequences[k, : len(p) + len(c)] = torch.tensor(p + c)
         targets[k, : len(c)] = torch.tensor(c)
         mask[k, : len(c)] = 1
-    starts = torch.tensor([len(p) for p in prompts])
-    token_advantages = advantages[rows][:, None].expand(-1, length)
+    starts = torch.tensor([len(p) for p in prompts] + [1] * (padded_rows - len(rows)))
+    token_advantages = advantages[:, None].expand(-1, length)
     sequences, targets, mask, starts, token_advantages = (t.to(device) for t in (sequences, targets, mask, starts, token_advantages))
-    chunks = [slice(i, i + rl.micro_batch_rows) for i in range(0, len(rows), rl.micro_batch_rows)]
+    chunks = [slice(i, i + rl.micro_batch_rows) for i in range(0, padded_rows, rl.micro_batch_rows)]
     with torch.no_grad(), autocast_context(rl.dtype, device):
         old = ([response_logprobs(model, sequences[c], starts[c], targets[c], rl.temperature)[0] for c in chunks]
                if rl.ppo_epochs > 1 else None)
