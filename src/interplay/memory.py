@@ -1,7 +1,7 @@
 """This process's memory: what it holds (resident and peak), and giving freed heap back to the system.
 
     usage_mb()             # {"peak": 6090.8, "resident": 5251.4}: stage records and RL metrics keep it
-    release_free_memory()  # after each GRPO step and between a recipe's stages
+    release_free_memory()  # every few GRPO steps and between a recipe's stages
 
 PyTorch on CPU allocates tensors through the C library's malloc; there is no caching allocator as on
 CUDA. glibc keeps freed blocks for later requests, and when every step asks for tensors of sizes it
@@ -11,8 +11,10 @@ after step although little of it is live. `malloc_trim(0)` returns every free pa
 (glibc >= 2.8 also releases whole free pages inside the heap, not only at its top). Measured on a
 2-core AMD EPYC (Zen 4, 2.6 GHz), 16 GRPO steps of 64 prompts x 8 on the 54M base: resident grew
 2.3 -> 3.8 GB untrimmed; trimmed after every step it was 0.37-0.65 GB between steps (~2.8 GB at a
-step's peak), at the same step time (7.1 + 12.3 s against 7.3 + 12.7 s). Setting a fixed
-MALLOC_MMAP_THRESHOLD_ instead kept memory flat but made steps 1.6x slower (an mmap per tensor).
+step's peak). The next step faults the pages in again: ~0.5 s a step (measured at 16 prompts x 8,
+6 s steps; lost in the noise of 20 s steps), so GRPO trims every few steps (grpo.RELEASE_EVERY).
+Setting a fixed MALLOC_MMAP_THRESHOLD_ instead kept memory flat but made steps 1.6x slower (an mmap
+per tensor).
 """
 
 from __future__ import annotations

@@ -155,7 +155,8 @@ def test_an_update_padded_to_bucketed_shapes_has_the_gradient_of_its_rows_one_by
         prompt, completion = prompts[i // 2], completions[i]
         logp, _ = grpo.response_logprobs(model, torch.tensor([prompt + completion]), torch.tensor([len(prompt)]),
                                          torch.tensor([completion]))
-        loss, _ = policy_loss(logp, logp.detach(), advantages[i].expand(1, len(completion)), torch.ones(1, len(completion)),
+        tokens = len(completion)
+        loss, _ = policy_loss(logp, logp.detach(), advantages[i].expand(1, tokens), torch.ones(1, tokens),
                               mode=rl.loss_agg_mode, total_rows=len(kept))
         loss.backward()
     one_by_one = [p.grad for p in model.parameters()]

@@ -50,6 +50,10 @@ from interplay.world.render import prompt_text
 # (20 steps of 8 prompts x 8 at the cpu preset: bf16 +240 MB, fp32 flat; with buckets +120 MB and levelling).
 UPDATE_ROW_BUCKET = 8
 UPDATE_WIDTH_BUCKET = 16
+# The C heap's free pages go back to the system every this many steps (see interplay.memory): often
+# enough to bound what a stage holds, rarely enough that faulting them in again (~0.5 s for the 2-3 GB
+# of a cpu-scale step, measured) costs little. The runner also releases them after every stage.
+RELEASE_EVERY = 8
 
 
 def _round_up(value: int, multiple: int) -> int:
@@ -183,7 +187,8 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
         update_stats = _update(model, reference, optimizer, prompt_ids, completions, advantages, keep[mine_rows], rl,
                                device, info)
         row.update(update_stats)
-        release_free_memory()  # the step's rollouts and activations are gone (see interplay.memory)
+        if (step + 1) % RELEASE_EVERY == 0:
+            release_free_memory()
         finished = time.perf_counter()
         new_tokens = sum(map(len, completions))
         context = sum(map(len, prompt_ids)) / len(prompt_ids) + rl.max_new_tokens / 2
@@ -227,7 +232,7 @@ def _update(model, reference, optimizer, prompt_ids, completions, advantages, ke
     # Rows and width padded to buckets (see UPDATE_ROW_BUCKET); padding rows have no response tokens
     # and add nothing to the loss; no micro-batch is padding only.
     padded_rows = _round_up(len(rows), min(UPDATE_ROW_BUCKET, rl.micro_batch_rows))
-    width = _round_up(max(len(p) + len(c) for p, c in zip(prompts, responses)), UPDATE_WIDTH_BUCKET)
+    width = _round_up(max((len(p) + len(c) for p, c in zip(prompts, responses)), default=0), UPDATE_WIDTH_BUCKET)
     # The whole step's longest response: "seq-mean-token-sum-norm" divides by it, on every rank alike.
     length = max(dist.gather(info, [max(map(len, responses), default=0)]))
     sequences = torch.zeros(padded_rows, width, dtype=torch.long)
