@@ -1,5 +1,5 @@
 """Resident memory of several GRPO stages in one process, as the runner runs them: as shipped (the C heap
-trimmed after every step and stage, an update's shapes padded to buckets) against neither.
+trimmed every few steps, an update's shapes padded to buckets) against neither.
 
     python benchmarks/rl_memory.py                                   # a tiny base, trained here first
     python benchmarks/rl_memory.py --init runs/stages/base-*/train/final --config runs/stages/rl-*/train/config.toml
@@ -29,11 +29,10 @@ MODES = ("shipped", "untreated")
 def run_mode(args) -> None:
     """One mode in this process: `args.stages` GRPO stages, a JSON line after each."""
     from interplay.config import RLRunConfig, load_config
-    from interplay.memory import release_free_memory, usage_mb
+    from interplay.memory import usage_mb
     from interplay.train import grpo
 
-    treated = args.mode == "shipped"
-    if not treated:
+    if args.mode == "untreated":
         grpo.release_free_memory = lambda: False
         grpo.UPDATE_ROW_BUCKET = grpo.UPDATE_WIDTH_BUCKET = 1
     for stage in range(args.stages):
@@ -42,8 +41,6 @@ def run_mode(args) -> None:
                      f"rl.prompts_per_step={args.prompts}", "rl.checkpoint_every=100000", "rl.val_every=100000"]
         config = load_config(RLRunConfig, args.config, overrides)
         grpo.train_rl(config, args.init)
-        if treated:
-            release_free_memory()  # as the runner does between stages
         rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
         seconds = sum(r["sample_seconds"] + r["train_seconds"] for r in rows) / len(rows)
         print(json.dumps({"mode": args.mode, "stage": stage, "step_seconds": round(seconds, 2),

@@ -1,7 +1,7 @@
 """This process's memory: what it holds (resident and peak), and giving freed heap back to the system.
 
     usage_mb()             # {"peak": 6090.8, "resident": 5251.4}: stage records and RL metrics keep it
-    release_free_memory()  # every few GRPO steps and between a recipe's stages
+    release_free_memory()  # every few GRPO steps
 
 PyTorch on CPU allocates tensors through the C library's malloc; there is no caching allocator as on
 CUDA. glibc keeps freed blocks for later requests, and when every step asks for tensors of sizes it

@@ -33,7 +33,7 @@ from interplay.experiments.recipe import Instance, Recipe, resolve_references
 from interplay.experiments.stages import (GENERATE_PER_OP, KINDS, PROBE_PER_OP, cpu_seconds, estimate, gpu_memory,
                                           model_config_for, run_stage)
 from interplay.jsonl import atomic_write_text
-from interplay.memory import release_free_memory, usage_mb
+from interplay.memory import usage_mb
 from interplay.world.mixture import parse_ops
 
 STAGE_FILE = "stage.json"
@@ -177,7 +177,6 @@ class Run:
                 outputs = self._run_one(instance, settings, directory)
             except Exception as error:  # a user error, a bug or a resource problem: one line, traceback in error.txt
                 self._fail(instance, directory, error)
-            release_free_memory()  # the stage's model, optimizer and caches are gone; give their pages back
             record = {"key": instance.key, "stage": instance.stage, "kind": instance.kind, "axes": dict(instance.axes),
                       "settings": settings, "inputs": instance.inputs, "hash": digest, "outputs": outputs, "notes": notes,
                       "seconds": round(time.perf_counter() - started, 1), "memory_mb": usage_mb(),

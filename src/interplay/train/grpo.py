@@ -52,7 +52,7 @@ UPDATE_ROW_BUCKET = 8
 UPDATE_WIDTH_BUCKET = 16
 # The C heap's free pages go back to the system every this many steps (see interplay.memory): often
 # enough to bound what a stage holds, rarely enough that faulting them in again (~0.5 s for the 2-3 GB
-# of a cpu-scale step, measured) costs little. The runner also releases them after every stage.
+# of a cpu-scale step, measured) costs little.
 RELEASE_EVERY = 8
 
 
