@@ -277,7 +277,8 @@ def _collector_paused():
             gc.enable()
 
 
-def _first_distinct(candidates: Generator[dict, None, None], n: int, exclude: Iterable[str], max_tries_per_record: int) -> list[dict]:
+def _first_distinct(candidates: Generator[dict, None, None], n: int, exclude: Iterable[str],
+                    max_tries_per_record: int) -> list[dict]:
     """The first `n` records of `candidates` whose id is new and not in `exclude`."""
     seen = set(exclude)
     records, tries = [], 0
