@@ -25,3 +25,13 @@ def test_table_gives_unbiased_pass_at_k_per_problem(tmp_path):
     assert table.values("pass", 2).tolist() == pytest.approx([0.5, 0.0, 1.0])  # 1 - C(3,2)/C(4,2)
     assert table.values("rawp").tolist() == [0.25, 0.25, 0.0]
     assert arm_matrix([table], "pass", 1, ops=[3]).tolist() == [[0.0, 1.0]]
+
+
+def test_tables_of_one_model_concatenate_in_order(tmp_path):
+    first = write_samples(tmp_path / "a.jsonl", [[True, False], [False, False]], [2, 8])
+    extra = write_samples(tmp_path / "b.jsonl", [[True, True]], [8])
+    both = EvalTable.concat([first, extra])
+    assert both.ops.tolist() == [2, 8, 8] and both.samples.tolist() == [2, 2, 2]
+    assert both.values("pass", 1).tolist() == pytest.approx([0.5, 0.0, 1.0])
+    assert arm_matrix([both], "pass", 1, ops=[8]).tolist() == [[0.0, 1.0]]
+    assert EvalTable.concat([first]) is first

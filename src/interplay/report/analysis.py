@@ -46,6 +46,14 @@ class EvalTable:
                                                  for p in problems]),
         )
 
+    @classmethod
+    def concat(cls, tables: list["EvalTable"]) -> "EvalTable":
+        """One model's evaluations on several problem sets as one table, their problems in the given order."""
+        if len(tables) == 1:
+            return tables[0]
+        fields = ("ops", "contexts", "samples", "strict", "answer", "right_answer_wrong_process")
+        return cls(**{name: np.concatenate([getattr(t, name) for t in tables]) for name in fields})
+
     def select(self, ops=None, context: str | None = None) -> np.ndarray:
         keep = np.ones(len(self.ops), dtype=bool)
         if ops is not None:

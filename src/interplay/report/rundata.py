@@ -43,13 +43,16 @@ class RunData:
         return values
 
     def evals(self, model_stage: str, **axes) -> list[EvalTable]:
-        """The evaluations of the models of `model_stage` matching `axes`, one per seed."""
-        models = set(self.keys(model_stage, **axes))
-        tables = []
+        """The evaluations of the models of `model_stage` matching `axes`, one per seed. A model that
+        several eval stages evaluated (the test set and extra problems at the hard ops, say) has one
+        table: their problems concatenated in the recipe's order, so every arm stands on the same problems;
+        until all of them have finished, the model counts as not evaluated."""
+        by_model: dict[str, list[str]] = {key: [] for key in self.keys(model_stage, **axes)}
         for key, instance in self.instances.items():
-            if instance["kind"] == "eval" and instance["inputs"].get("model") in models and key in self.records:
-                tables.append((int(instance["axes"].get("seed", 0)), self._table(self.records[key]["outputs"]["samples"])))
-        return [table for _, table in sorted(tables, key=lambda item: item[0])]
+            if instance["kind"] == "eval" and instance["inputs"].get("model") in by_model:
+                by_model[instance["inputs"]["model"]].append(key)
+        return [EvalTable.concat([self._table(self.records[key]["outputs"]["samples"]) for key in evals])
+                for evals in by_model.values() if evals and all(key in self.records for key in evals)]
 
     def _table(self, path: str) -> EvalTable:
         cache = self.__dict__.setdefault("_tables", {})
