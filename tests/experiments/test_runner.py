@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from interplay.report.claims import NO_GAIN_MARGIN
+from interplay.world.mixture import parse_ops
 
 RECIPES = Path(__file__).resolve().parents[2] / "recipes"
 FINDINGS = {"demo": "demo", "f1_edge_of_competence": "f1", "f2_context_exposure": "f2", "f3_midtrain_vs_rl": "f3",
@@ -187,6 +188,23 @@ def test_every_recipe_plans_its_paper_scale_for_one_h100_without_training(name, 
     assert all(float(re.search(r"([\d.]+) GB", row).group(1)) > 0 for row in trained)  # memory on one GPU
     assert "to run on one H100)" in total
     assert not (tmp_path / "out").exists() and not (tmp_path / "cache").exists()
+
+
+def test_a_plan_counts_the_problems_of_the_ops_a_cached_probe_found(runs):
+    """f4's extra hard problems are generated at "{probe.hard|4}": once the probe has run, the plan
+    reads its hard ops, and an evaluation's FLOPs are in proportion to its problems."""
+    root, _ = runs
+    plan = interplay("run", RECIPES / "f4_process_rewards.toml", "--scale", "tiny", "--out", root / "f4_process_rewards",
+                     "--cache", root / "cache", "--dry-run")
+    assert plan.returncode == 0, plan.stderr[-2000:]
+    flops = {row.split()[0]: float(row.split()[2]) for row in plan_rows(plan.stdout)[0]}
+    records = [json.loads(Path(i["record"]).read_text())
+               for i in json.loads((root / "f4_process_rewards" / "plan.json").read_text())["instances"]]
+    hard_ops = next(r["outputs"]["hard"] for r in records if r["kind"] == "probe") or "4"
+    hard = sum(high - low + 1 for low, high, _ in parse_ops(hard_ops))
+    test, extra = (next(r["outputs"]["n"] for r in records if r["stage"] == name) for name in ("test", "hard_test"))
+    assert extra == 2 * hard  # hard_extra_per_op = 2 at tiny scale
+    assert flops["hard_eval[model=base]"] / flops["eval[model=base]"] == pytest.approx(extra / test, rel=0.01)  # FLOPs printed to 3 digits
 
 
 def test_a_changed_setting_reruns_only_what_depends_on_it(runs, tmp_path):

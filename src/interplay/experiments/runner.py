@@ -244,18 +244,19 @@ class Run:
             input_config = next((configs.get(k) for k in instance.inputs.values() if configs.get(k) is not None), None)
             config = model_config_for(instance.kind, instance.settings, self.world, input_config)
             configs[instance.key] = config
-            count = _problem_count(instance, problems)
+            state = self._state(instance)
+            settings = self._settings_as_known(instance)
+            count = _problem_count(instance, settings, problems)
             problems[instance.key] = count
             cost, cpu, memory = gpu.Cost(), 0.0, gpu.Memory()
             if not instance.skip:
-                cost = estimate(instance.kind, instance.settings, self.world, config, count)
-                memory = gpu_memory(instance.kind, instance.settings, self.world, config)
+                cost = estimate(instance.kind, settings, self.world, config, count)
+                memory = gpu_memory(instance.kind, settings, self.world, config)
                 if instance.kind == "generate":
                     cpu = count / 3000  # thousands of problems per second
                 elif timed and config is not None:
                     cpu = cpu_seconds(instance.kind, cost, self._rates(config, instance, rates))
             gpu_seconds = gpu.h100_seconds(cost)
-            state = self._state(instance)
             left = state.startswith("to run")
             for key, value in (("flops", cost.flops), ("cpu", cpu), ("gpu", gpu_seconds), ("cpu left", cpu * left),
                                ("gpu left", gpu_seconds * left)):
@@ -293,6 +294,16 @@ class Run:
             known[key] = measure_rates(config, dtype)
         return known[key]
 
+    def _settings_as_known(self, instance: Instance) -> dict:
+        """Its settings with "{STAGE.FIELD}" filled in where those stages have finished (a cached probe's
+        op ranges, so that a plan counts the problems of the ops the probe found); as written otherwise."""
+        if all(key in self.records for key in self._lineage_references(instance)):
+            try:
+                return resolve_references(instance.settings, self._outputs_of(instance))[0]
+            except UserError:
+                pass
+        return instance.settings
+
     def _state(self, instance: Instance) -> str:
         if instance.skip:
             return "pass-through"
@@ -310,8 +321,7 @@ class Run:
         return "to run"
 
 
-def _problem_count(instance: Instance, known: dict[str, int]) -> int:
-    settings = instance.settings
+def _problem_count(instance: Instance, settings: dict, known: dict[str, int]) -> int:
     if instance.kind == "eval":
         count = known.get(instance.inputs.get("data", ""), 0)
         return min(count, int(settings["limit"])) if settings.get("limit") else count
