@@ -194,17 +194,19 @@ def test_a_plan_counts_the_problems_of_the_ops_a_cached_probe_found(runs):
     """f4's extra hard problems are generated at "{probe.hard|4}": once the probe has run, the plan
     reads its hard ops, and an evaluation's FLOPs are in proportion to its problems."""
     root, _ = runs
-    plan = interplay("run", RECIPES / "f4_process_rewards.toml", "--scale", "tiny", "--out", root / "f4_process_rewards",
-                     "--cache", root / "cache", "--dry-run")
+    out = root / "f4_process_rewards"
+    plan = interplay("run", RECIPES / "f4_process_rewards.toml", "--scale", "tiny", "--out", out, "--cache", root / "cache",
+                     "--dry-run")
     assert plan.returncode == 0, plan.stderr[-2000:]
     flops = {row.split()[0]: float(row.split()[2]) for row in plan_rows(plan.stdout)[0]}
     records = [json.loads(Path(i["record"]).read_text())
-               for i in json.loads((root / "f4_process_rewards" / "plan.json").read_text())["instances"]]
+               for i in json.loads((out / "plan.json").read_text())["instances"]]
     hard_ops = next(r["outputs"]["hard"] for r in records if r["kind"] == "probe") or "4"
     hard = sum(high - low + 1 for low, high, _ in parse_ops(hard_ops))
     test, extra = (next(r["outputs"]["n"] for r in records if r["stage"] == name) for name in ("test", "hard_test"))
     assert extra == 2 * hard  # hard_extra_per_op = 2 at tiny scale
-    assert flops["hard_eval[model=base]"] / flops["eval[model=base]"] == pytest.approx(extra / test, rel=0.01)  # FLOPs printed to 3 digits
+    # the plan prints FLOPs to 3 digits
+    assert flops["hard_eval[model=base]"] / flops["eval[model=base]"] == pytest.approx(extra / test, rel=0.01)
 
 
 def test_a_changed_setting_reruns_only_what_depends_on_it(runs, tmp_path):

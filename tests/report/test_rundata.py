@@ -22,8 +22,9 @@ def make_run(tmp_path, finished_hard: set[str]) -> RunData:
     instances = []
     for seed, test_solved, hard_solved in (("0", [4, 0], [0, 2, 0]), ("1", [2, 2], [4, 4, 4])):
         model = f"rl[seed={seed}]"
+        (tmp_path / f"rl{seed}.json").write_text(json.dumps({"kind": "rl", "outputs": {}}))
         instances.append({"key": model, "stage": "rl", "kind": "rl", "axes": {"seed": seed}, "inputs": {},
-                          "record": write_eval(tmp_path, f"rl{seed}", [], 0)})
+                          "record": str(tmp_path / f"rl{seed}.json")})
         instances.append({"key": f"eval[{seed}]", "stage": "eval", "kind": "eval", "axes": {"seed": seed},
                           "inputs": {"model": model, "data": "test"},
                           "record": write_eval(tmp_path, f"test{seed}", test_solved, 8)})
