@@ -177,6 +177,21 @@ def test_a_second_run_does_nothing_new(runs):
     assert stages and all(row.endswith("cached") for row in stages)
 
 
+def test_a_plan_sees_the_cached_stages_after_a_pass_through(runs):
+    """f3's all-RL split skips mid-training and its all-mid split skips RL (`skip = true`): the stages
+    after them were run and cached like any other, and the plan must say so."""
+    root, _ = runs
+    plan = interplay("run", RECIPES / "f3_midtrain_vs_rl.toml", "--scale", "tiny", "--out", root / "f3_midtrain_vs_rl",
+                     "--cache", root / "cache", "--dry-run")
+    assert plan.returncode == 0, plan.stderr[-2000:]
+    stages, total = plan_rows(plan.stdout)
+    states = {row.split()[0]: row.split("GB  ")[-1] for row in stages}
+    assert {"rl[seed=0,split=all_rl]", "eval[model=rl,seed=0,split=all_mid]"} <= states.keys()
+    assert states["mid[seed=0,split=all_rl]"] == "pass-through" == states["rl[seed=0,split=all_mid]"]
+    assert all(state in ("cached", "pass-through") for state in states.values()), states
+    assert "(0 s to run)" in total
+
+
 @pytest.mark.parametrize("name", FINDINGS)
 def test_every_recipe_plans_its_paper_scale_for_one_h100_without_training(name, tmp_path):
     result = interplay("run", RECIPES / f"{name}.toml", "--scale", "paper", "--out", tmp_path / "out",

@@ -201,11 +201,15 @@ class Run:
             self._write_plan()
 
     def _run_one(self, instance: Instance, settings: dict, directory: Path) -> dict:
-        inputs = {role: self.records[key]["outputs"] for role, key in instance.inputs.items()}
         if instance.skip:
             directory.mkdir(parents=True, exist_ok=True)
-            return dict(inputs["init"], skipped=True)
+            return self._passed_through(instance)
+        inputs = {role: self.records[key]["outputs"] for role, key in instance.inputs.items()}
         return run_stage(instance.kind, settings, self.world, inputs, directory, instance.seed)
+
+    def _passed_through(self, instance: Instance) -> dict:
+        """A pass-through (`skip = true`) variant's outputs: the model it was given, marked as skipped."""
+        return dict(self.records[instance.inputs["init"]]["outputs"], skipped=True)
 
     def _fail(self, instance: Instance, directory: Path, error: BaseException):
         directory.mkdir(parents=True, exist_ok=True)
@@ -305,15 +309,18 @@ class Run:
         return instance.settings
 
     def _state(self, instance: Instance) -> str:
-        if instance.skip:
-            return "pass-through"
+        """cached, to run or pass-through; finished and passed-through stages are recorded, so later ones resolve."""
         try:
             for key in list(instance.inputs.values()) + self._lineage_references(instance):
                 if key not in self.records:
                     raise KeyError(key)
             _, digest, _ = self.resolve(instance)
         except (KeyError, UserError):
-            return "to run (after its inputs)"
+            return "pass-through" if instance.skip else "to run (after its inputs)"
+        if instance.skip:  # what the run would record, in no time
+            outputs = self._passed_through(instance)
+            self.records[instance.key] = {"key": instance.key, "hash": digest, "outputs": outputs}
+            return "pass-through"
         record = self.directory(instance, digest) / STAGE_FILE
         if record.exists():
             self.records[instance.key] = json.loads(record.read_text())
