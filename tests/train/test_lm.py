@@ -117,6 +117,23 @@ def test_midtrain_starts_from_a_checkpoint(tmp_path):
     assert metrics(tmp_path / "mid")[0]["loss"] < metrics(tmp_path / "base")[0]["loss"]
 
 
+def test_midtraining_seeds_read_their_own_problems(tmp_path):
+    """From one checkpoint there is no random init: train.seed must still make the seeds differ (the data
+    order), and the same seed must be the same run."""
+    pretrain(tmp_path / "base", "train.tokens=5120")
+    for name, seed in (("a", 0), ("b", 0), ("c", 1)):
+        sets = [a for s in TINY + [f"train.out={tmp_path / name}", "train.tokens=5120", f"train.seed={seed}"]
+                for a in ("--set", s)]
+        result = subprocess.run([sys.executable, "-m", "interplay.cli", "midtrain", "--init",
+                                 str(tmp_path / "base" / "final"), *sets], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr[-2000:]
+    first = {name: metrics(tmp_path / name)[0]["loss"] for name in "abc"}
+    assert first["a"] == first["b"] != first["c"]
+    held_out = {name: [row["held_out_loss"] for row in metrics(tmp_path / name) if "held_out_loss" in row]
+                for name in "ac"}
+    assert held_out["a"] and held_out["a"][-1] != held_out["c"][-1]  # the same held-out problems, other weights
+
+
 @pytest.mark.parametrize("override, message", [
     ("train.lrr=0.1", "unknown config key 'train.lrr'"),
     ("train.lr=fast", "config key 'train.lr' must be float"),

@@ -37,6 +37,14 @@ from interplay.train.packing import PackedBatch, make_packer
 from interplay.train.precision import autocast_context, resolve_dtype
 
 HELD_OUT_SEED_OFFSET = 1_000_003  # the held-out stream: same mixture, a seed no training stream uses
+TRAIN_SEED_STRIDE = 100_003  # train.seed k reads the stream data.seed + k * stride (no multiple is the held-out's)
+
+
+def training_stream_seed(data_seed: int, train_seed: int) -> int:
+    """The seed of the training stream. train.seed orders the data as well as the initial weights (as
+    Hugging Face's `data_seed` follows `seed`): a run that starts from a checkpoint, as mid-training does, has
+    no random init, so otherwise its seeds would all be one run. Seed 0 reads `data.seed`'s own stream."""
+    return data_seed + TRAIN_SEED_STRIDE * train_seed
 
 
 def learning_rate(step: int, total: int, config) -> float:
@@ -110,7 +118,8 @@ def train_lm(config: LMRunConfig, init: str | None = None, stop_when=None) -> Pa
     dist.barrier(info)
 
     torch.manual_seed(run.seed)
-    packer = make_packer(run.packing, spec, config.data.seed, tokenizer, run.seq_len, run.loss_on)
+    packer = make_packer(run.packing, spec, training_stream_seed(config.data.seed, run.seed), tokenizer, run.seq_len,
+                         run.loss_on)
     resume = latest_checkpoint(out)
     if resume is not None:
         model, state = load_checkpoint(resume, device)
