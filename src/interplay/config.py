@@ -175,7 +175,7 @@ class TrainSection:
     keep_checkpoints: int = 2
     log_every: int = 10
     log_to: list[str] = field(default_factory=list)  # trackers beside metrics.jsonl: tensorboard, wandb
-    seed: int = 0
+    seed: int = 0  # the initial weights and the order of the training stream (train/lm.py: training_stream_seed)
     device: str = "auto"
     threads: int = 0  # 0: torch's default
 
