@@ -34,6 +34,14 @@ def pretrain(out, *extra, background=False, env=None):
     return result
 
 
+def midtrain(out, init, *extra):
+    sets = [a for s in TINY + [f"train.out={out}", *extra] for a in ("--set", s)]
+    result = subprocess.run([sys.executable, "-m", "interplay.cli", "midtrain", "--init", str(init), *sets],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result
+
+
 def tensorboard_scalars(directory) -> dict[str, list[tuple[int, float]]]:
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
@@ -109,11 +117,7 @@ def test_ddp_on_two_processes_matches_one_process(tmp_path):
 
 def test_midtrain_starts_from_a_checkpoint(tmp_path):
     pretrain(tmp_path / "base", "train.tokens=5120")
-    sets = [a for s in TINY + [f"train.out={tmp_path / 'mid'}", "train.tokens=5120", "data.ops=2-3:0.2,4-5:0.8"]
-            for a in ("--set", s)]
-    result = subprocess.run([sys.executable, "-m", "interplay.cli", "midtrain", "--init", str(tmp_path / "base" / "final"),
-                             *sets], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr[-2000:]
+    midtrain(tmp_path / "mid", tmp_path / "base" / "final", "train.tokens=5120", "data.ops=2-3:0.2,4-5:0.8")
     assert metrics(tmp_path / "mid")[0]["loss"] < metrics(tmp_path / "base")[0]["loss"]
 
 
@@ -122,11 +126,7 @@ def test_midtraining_seeds_read_their_own_problems(tmp_path):
     order), and the same seed must be the same run."""
     pretrain(tmp_path / "base", "train.tokens=5120")
     for name, seed in (("a", 0), ("b", 0), ("c", 1)):
-        sets = [a for s in TINY + [f"train.out={tmp_path / name}", "train.tokens=5120", f"train.seed={seed}"]
-                for a in ("--set", s)]
-        result = subprocess.run([sys.executable, "-m", "interplay.cli", "midtrain", "--init",
-                                 str(tmp_path / "base" / "final"), *sets], capture_output=True, text=True)
-        assert result.returncode == 0, result.stderr[-2000:]
+        midtrain(tmp_path / name, tmp_path / "base" / "final", "train.tokens=5120", f"train.seed={seed}")
     first = {name: metrics(tmp_path / name)[0]["loss"] for name in "abc"}
     assert first["a"] == first["b"] != first["c"]
     held_out = {name: [row["held_out_loss"] for row in metrics(tmp_path / name) if "held_out_loss" in row]
