@@ -137,6 +137,25 @@ def test_f4_sets_the_base_beside_every_reward(runs):
     assert not hacking["main"]  # the paper claims it of no base: it explains, it does not decide
 
 
+def test_f3_runs_its_control_from_the_base_and_reports_it_apart(runs):
+    """heavy_no_mid is heavy's RL share with no mid-training: its RL starts from the base (the mid stage
+    passes the base through) on heavy's RL budget, and its claims explain without deciding."""
+    root, _ = runs
+    plan = json.loads((root / "f3_midtrain_vs_rl" / "plan.json").read_text())
+    records = {i["key"]: json.loads(Path(i["record"]).read_text()) for i in plan["instances"]}
+    control, heavy = records["rl[seed=0,split=heavy_no_mid]"], records["rl[seed=0,split=heavy]"]
+    passed = records["mid[seed=0,split=heavy_no_mid]"]["outputs"]
+    assert passed["skipped"] and passed["model"] == records["base"]["outputs"]["model"]
+    assert control["settings"]["rl.max_flops"] == heavy["settings"]["rl.max_flops"]
+    report = root / "f3_midtrain_vs_rl" / "report"
+    assert "| heavy_no_mid |" in (report / "report.md").read_text()
+    checks = json.loads((report / "verdict.json").read_text())["checks"]
+    control_claims = [check for check in checks if "heavy_no_mid" in check["claim"]]
+    assert len(control_claims) == 2 and not any(check["main"] for check in control_claims)
+    main = [re.sub(r"pass@\d+", "pass@k", check["claim"]) for check in checks if check["main"]]
+    assert main == ["edge pass@k: mid-training + light RL beats all RL", "hard pass@k: mid-training + heavy RL beats all RL"]
+
+
 def test_findings_that_share_a_base_train_it_once(runs):
     _, logs = runs
     assert "base: running" in logs["f1_edge_of_competence"]

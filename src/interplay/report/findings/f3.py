@@ -9,6 +9,8 @@ from interplay.report.claims import Check, Section, cell, compare, largest_k, me
 from interplay.report.findings import register_finding
 from interplay.report.rundata import RunData
 
+CONTROL = "heavy_no_mid"  # the recipe's control split: heavy's RL share with no mid-training before it
+
 
 @register_finding("f3", stages=("probe", "mid", "rl"))
 def finding_3(run: RunData, out: Path) -> Section:
@@ -35,6 +37,18 @@ def finding_3(run: RunData, out: Path) -> Section:
                   compare(run, ("rl", {"split": "heavy"}), ("rl", {"split": "light"}), "pass", k, regimes["hard"]), main=False),
             Check(f"hard pass@{k}: heavy RL beats all mid-training", "increase",
                   compare(run, ("rl", {"split": "heavy"}), ("rl", {"split": "all_mid"}), "pass", k, regimes["hard"]), main=False),
+        ]
+    if {"heavy", CONTROL} <= set(splits):
+        section.notes.append(f"{CONTROL} is a control, not a split of the budget: heavy's RL share run from the base "
+                             "with no mid-training. Against heavy it measures what the mid-training before RL does "
+                             "to the RL after it, at equal RL compute.")
+        section.checks += [
+            Check(f"hard pass@{k}: mid-training before heavy RL helps it (heavy beats {CONTROL})", "increase",
+                  compare(run, ("rl", {"split": "heavy"}), ("rl", {"split": CONTROL}), "pass", k, regimes["hard"]),
+                  main=False),
+            Check(f"edge pass@1: mid-training before heavy RL helps it (heavy beats {CONTROL})", "increase",
+                  compare(run, ("rl", {"split": "heavy"}), ("rl", {"split": CONTROL}), "pass", 1, regimes["edge"]),
+                  main=False),
         ]
     section.figures.append(budget_bars(run, splits, regimes, k, out / "f3_budget.png"))
     return section
