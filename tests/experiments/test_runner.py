@@ -153,7 +153,8 @@ def test_f3_runs_its_control_from_the_base_and_reports_it_apart(runs):
     control_claims = [check for check in checks if "heavy_no_mid" in check["claim"]]
     assert len(control_claims) == 2 and not any(check["main"] for check in control_claims)
     main = [re.sub(r"pass@\d+", "pass@k", check["claim"]) for check in checks if check["main"]]
-    assert main == ["edge pass@k: mid-training + light RL beats all RL", "hard pass@k: mid-training + heavy RL beats all RL"]
+    assert main == ["edge pass@k: mid-training + light RL beats all RL",
+                    "hard pass@k: mid-training + heavy RL beats all RL"]
 
 
 def test_findings_that_share_a_base_train_it_once(runs):

@@ -8,9 +8,9 @@
 
 A stage instance lives in OUT/stages/<name>-<hash>/ (or under --cache, shared by runs), where the hash
 covers its kind, resolved settings, the world (user lexicons by content), the hashes of its inputs
-and the source code that builds stages. A finished stage leaves stage.json there (with that code's
-digest and its memory use); a later run with the same hash reuses it, so variants share one base and a
-re-run does only what is missing. An interrupted training or eval stage resumes from its own
+and the source code that kind runs (experiments/code.py: a change to GRPO keeps the base). A finished
+stage leaves stage.json there (with that code's digest and its memory use); a later run with the same
+hash reuses it, so variants share one base and a re-run does only what is missing. An interrupted training or eval stage resumes from its own
 checkpoints. A failing stage stops the run with one line (the traceback goes to error.txt) and
 keeps everything finished. Under torchrun, training stages run on every rank (DDP) and the other
 stages on rank 0 while the rest wait for its stage.json.
@@ -18,7 +18,6 @@ stages on rank 0 while the rest wait for its stage.json.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -29,6 +28,7 @@ from pathlib import Path
 
 from interplay import __version__
 from interplay.errors import UserError
+from interplay.experiments.code import kind_digest
 from interplay.experiments.recipe import Instance, Recipe, resolve_references
 from interplay.experiments.stages import (GENERATE_PER_OP, KINDS, PROBE_PER_OP, cpu_seconds, estimate, gpu_memory,
                                           model_config_for, run_stage)
@@ -45,28 +45,6 @@ def _rank() -> int:
     return int(os.environ.get("RANK", "0"))
 
 
-def source_digest(package: Path) -> str:
-    """A hash of the source that builds stages: every module under `package` but report/.
-
-    A stage is keyed on the code that produced it, not on `__version__`, which stays put through
-    commits (it once did through eight, one of which changed RL's precision), so a cache never
-    hands back a stage built by other code. report/ is left out: reports are rendered again from
-    the stage records on every run, never cached.
-    """
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        relative = path.relative_to(package).as_posix()
-        if not relative.startswith("report/"):
-            digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-@functools.cache
-def code_digest() -> str:
-    """`source_digest` of this installed interplay package, computed once per process."""
-    return source_digest(Path(__file__).resolve().parents[1])
-
-
 def _lexicon_contents(world: dict) -> list[str]:
     """Hashes of the user lexicon files a world names: their content, not their paths, decides the text."""
     hashes = []
@@ -80,7 +58,7 @@ def _lexicon_contents(world: dict) -> list[str]:
 
 def stage_hash(instance: Instance, settings: dict, world: dict, input_hashes: dict) -> str:
     content = {"kind": instance.kind, "settings": settings, "world": world, "inputs": input_hashes,
-               "skip": instance.skip, "seed": instance.seed, "code": code_digest(),
+               "skip": instance.skip, "seed": instance.seed, "code": kind_digest(instance.kind),
                "lexicons": _lexicon_contents(world)}
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
@@ -180,7 +158,7 @@ class Run:
             record = {"key": instance.key, "stage": instance.stage, "kind": instance.kind, "axes": dict(instance.axes),
                       "settings": settings, "inputs": instance.inputs, "hash": digest, "outputs": outputs, "notes": notes,
                       "seconds": round(time.perf_counter() - started, 1), "memory_mb": usage_mb(),
-                      "code": code_digest()[:12], "version": __version__}
+                      "code": kind_digest(instance.kind)[:12], "version": __version__}
             if rank == 0:
                 atomic_write_text(record_path, json.dumps(record, indent=1) + "\n")
             self._finished(instance, record)
