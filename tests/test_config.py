@@ -17,17 +17,19 @@ def test_every_world_option_is_a_cli_flag_with_the_configs_default():
     args = parser.parse_args([])
     assert data_config_from_args(args) == DataConfig()
     names = {f.name for f in world_fields()}
-    assert {"ops", "contexts", "mode", "format", "order", "n_locations", "n_items", "distractors", "max_value",
-            "modulus"} == names
+    assert {"ops", "contexts", "mode", "format", "order", "question", "n_locations", "n_items", "distractors",
+            "max_value", "modulus"} == names
     assert set(world_option_names()) == names | {"lexicons"}
 
 
 def test_cli_flags_reach_the_mixture():
     parser = argparse.ArgumentParser()
     add_world_options(parser, ops="2-20")
-    args = parser.parse_args(["--n-locations", "3", "--format", "compact", "--distractors", "0-2", "--modulus", "23"])
+    args = parser.parse_args(["--n-locations", "3", "--format", "compact", "--distractors", "0-2", "--modulus", "23",
+                              "--question", "before"])
     spec = data_config_from_args(args).spec()
     assert (spec.graph.n_locations, spec.surface.format, spec.graph.distractors, spec.graph.modulus) == (3, "compact", (0, 2), 23)
+    assert spec.surface.question == "before"
     assert spec.all_ops() == list(range(2, 21))  # a command's own default
     assert data_config_from_args(parser.parse_args(["--modulus", "0"])).spec().graph.modulus is None
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from interplay.errors import UserError
 from interplay.world.graph import GraphSettings
 from interplay.world.mixture import MixtureSpec, parse_range
-from interplay.world.render import FORMATS, ORDERS, SurfaceSettings
+from interplay.world.render import FORMATS, ORDERS, QUESTION_PLACES, SurfaceSettings
 
 
 # The names a config may choose from; the modules that act on them import them from here.
@@ -72,6 +72,8 @@ class DataConfig:
         "forward problems, reverse (equation) problems or a weighted mix, e.g. forward=0.5,reverse=0.5"))
     format: str = field(default=_SURFACE.format, metadata=_world("solution text format", choices=FORMATS))
     order: str = field(default=_SURFACE.order, metadata=_world("problem sentence order", choices=ORDERS))
+    question: str = field(default=_SURFACE.question, metadata=_world(
+        "where the question goes: after the problem text (the paper) or before it", choices=QUESTION_PLACES))
     n_locations: int = field(default=_GRAPH.n_locations, metadata=_world("locations per problem (lexicon size)"))
     n_items: int = field(default=_GRAPH.n_items, metadata=_world("item types per problem (lexicon size)"))
     distractors: str = field(default="{}-{}".format(*_GRAPH.distractors),

@@ -121,3 +121,5 @@ def test_options_go_by_name_to_the_graph_or_the_surface():
         MixtureSpec.parse(ops="3", colour="red")
     with pytest.raises(UserError, match="unknown format 'latex'"):
         MixtureSpec.parse(ops="3", format="latex")
+    with pytest.raises(UserError, match="unknown question place 'middle'"):
+        MixtureSpec.parse(ops="3", question="middle")

@@ -98,6 +98,17 @@ def test_training_text_and_prompt():
     assert text.endswith(f"</solution> <answer> {record['answer']} </answer>")
 
 
+def test_the_question_goes_before_the_problem_on_request():
+    graph = sample_graph(5, random.Random(3), GraphSettings(modulus=23))
+    after, before = (render_record(graph, get_context("zoo"), random.Random(4), 5, 5,
+                                   SurfaceSettings("compact", "topological", place)) for place in ("after", "before"))
+    assert before.pop("question_first") is True and "question_first" not in after
+    assert before == after  # the same problem, solution and id: only the prompt's layout moves
+    before["question_first"] = True
+    assert prompt_text(before) == f"<question> {after['question']} {after['problem']} </question> <solution>"
+    assert training_text(before) == training_text(after).replace(prompt_text(after), prompt_text(before))
+
+
 def test_content_id_ignores_surface_but_not_substance():
     a = _record(seed=4, fmt="paper")
     b = _record(seed=4, fmt="compact", order="topological")

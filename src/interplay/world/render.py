@@ -11,6 +11,8 @@ Two solution formats share one graph, one op and one set of steps:
       Define adult blue jay in Mayer Aquarium as b; so b = 2 * a = 2 * 4 = 8.
 
 Sentence order is `shuffled` (the paper) or `topological` (each sentence after the ones it uses).
+The question comes `after` the problem text (the paper) or `before` it, so that a model reads the
+problem knowing what it must find (Physics of LMs 2.2 saw no gain from it on iGSM; here it is a dial).
 A reverse-mode graph (one leaf unknown, the target given) is written by the same two formats with
 every value a linear form in x, and the solving of the last equation (world/reverse.py).
 """
@@ -31,6 +33,7 @@ from interplay.world.reverse import (PAPER_PREAMBLE, UNKNOWN_CLAUSE, UNKNOWN_LET
 
 FORMATS = ("paper", "compact")
 ORDERS = ("shuffled", "topological")
+QUESTION_PLACES = ("after", "before")
 SINGLE_LETTERS = tuple(string.ascii_uppercase + string.ascii_lowercase)
 # Past 52 letters (paper format above op ~25) fresh names continue as A0..z9.
 EXTRA_LETTERS = tuple(f"{letter}{digit}" for digit in range(10) for letter in SINGLE_LETTERS)
@@ -311,12 +314,15 @@ class SurfaceSettings:
 
     format: str = "paper"
     order: str = "shuffled"
+    question: str = "after"  # where the question goes: after the problem text (the paper) or before it
 
     def validate(self) -> None:
         if self.format not in FORMATS:
             raise UserError(f"unknown format '{self.format}' (known: {', '.join(FORMATS)})")
         if self.order not in ORDERS:
             raise UserError(f"unknown sentence order '{self.order}' (known: {', '.join(ORDERS)})")
+        if self.question not in QUESTION_PLACES:
+            raise UserError(f"unknown question place '{self.question}' (known: {', '.join(QUESTION_PLACES)})")
 
 
 def render_record(graph: Graph, context: Context, rng: random.Random, n_locations: int, n_items: int,
@@ -334,7 +340,7 @@ def render_record(graph: Graph, context: Context, rng: random.Random, n_location
     else:
         solution = compact_solution(graph, lexicon, forms)
     graph_dict = graph_record(graph, lexicon, forms)
-    return {
+    record = {
         "id": content_id(context.name, question, graph_dict),
         "op": graph.op,
         "context": context.name,
@@ -346,6 +352,9 @@ def render_record(graph: Graph, context: Context, rng: random.Random, n_location
         "answer": asked.value,
         "graph": graph_dict,
     }
+    if surface.question == "before":  # only then, so records in the paper's layout stay as they were
+        record["question_first"] = True
+    return record
 
 
 def training_text(record: dict) -> str:
@@ -355,4 +364,6 @@ def training_text(record: dict) -> str:
 
 def prompt_text(record: dict) -> str:
     """Everything up to and including `<solution>`: what a model is given at sampling time."""
+    if record.get("question_first"):
+        return f"<question> {record['question']} {record['problem']} </question> <solution>"
     return f"<question> {record['problem']} {record['question']} </question> <solution>"
