@@ -10,10 +10,10 @@ A stage instance lives in OUT/stages/<name>-<hash>/ (or under --cache, shared by
 covers its kind, resolved settings, the world (user lexicons by content), the hashes of its inputs
 and the source code that kind runs (experiments/code.py: a change to GRPO keeps the base). A finished
 stage leaves stage.json there (with that code's digest and its memory use); a later run with the same
-hash reuses it, so variants share one base and a re-run does only what is missing. An interrupted training or eval stage resumes from its own
-checkpoints. A failing stage stops the run with one line (the traceback goes to error.txt) and
-keeps everything finished. Under torchrun, training stages run on every rank (DDP) and the other
-stages on rank 0 while the rest wait for its stage.json.
+hash reuses it, so variants share one base and a re-run does only what is missing. An interrupted
+training or eval stage resumes from its own checkpoints. A failing stage stops the run with one line
+(the traceback goes to error.txt) and keeps everything finished. Under torchrun, training stages
+run on every rank (DDP) and the other stages on rank 0 while the rest wait for its stage.json.
 """
 
 from __future__ import annotations
