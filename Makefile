@@ -5,6 +5,9 @@ TORCH_SPEC ?= torch==2.13.0
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= runs/demo
+# The suite on every core (up to 4), whole files per worker so module fixtures run once, in the order
+# tests/conftest.py gives (slowest files first). PARALLEL= runs it in one process.
+PARALLEL ?= -n auto --maxprocesses 4 --dist loadfile --no-loadscope-reorder
 
 .PHONY: demo test test-no-bf16 venv bench clean
 
@@ -26,12 +29,12 @@ demo: venv
 	cat $(DEMO_DIR)/report/report.md
 
 test: venv
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PARALLEL)
 
 # The suite as a CPU without native bf16 runs it (`dtype = auto` resolves to fp32 everywhere):
 # no test's outcome may depend on which one CI's machine has.
 test-no-bf16: venv
-	INTERPLAY_CPU_BF16=0 $(BIN)/python -m pytest
+	INTERPLAY_CPU_BF16=0 $(BIN)/python -m pytest $(PARALLEL)
 
 bench: venv
 	$(BIN)/python benchmarks/generate.py

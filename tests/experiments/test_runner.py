@@ -15,6 +15,8 @@ import pytest
 from interplay.report.claims import NO_GAIN_MARGIN
 from interplay.world.mixture import parse_ops
 
+pytestmark = pytest.mark.slow
+
 RECIPES = Path(__file__).resolve().parents[2] / "recipes"
 FINDINGS = {"demo": "demo", "f1_edge_of_competence": "f1", "f2_context_exposure": "f2", "f3_midtrain_vs_rl": "f3",
             "f4_process_rewards": "f4"}
