@@ -18,7 +18,7 @@ import argparse
 import sys
 
 from interplay.config import add_lexicon_option, add_world_options, data_config_from_args
-from interplay.errors import UserError
+from interplay.errors import StopRequested, UserError
 
 
 # Commands whose parser needs no stage module but verify's: they skip importing the others (numpy
@@ -113,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as error:
         print(f"interplay {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except StopRequested as stopped:  # SIGTERM or Ctrl-C during training: a checkpoint was saved first
+        print(f"interplay {args.command}: {stopped}", file=sys.stderr)
+        return stopped.exit_code
     except KeyboardInterrupt:
         print(f"interplay {args.command}: interrupted", file=sys.stderr)
         return 130

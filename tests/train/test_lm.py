@@ -1,4 +1,5 @@
-"""Next-token training through the real CLI: it learns, logs to TensorBoard, resumes exactly after SIGKILL, runs under DDP."""
+"""Next-token training through the real CLI: it learns, logs to TensorBoard, resumes exactly after SIGKILL and
+after a SIGTERM (which checkpoints the step it stops at), runs under DDP."""
 
 import json
 import math
@@ -15,7 +16,7 @@ import torch
 from safetensors.torch import load_file
 
 from interplay.config import LMRunConfig, load_config
-from interplay.errors import UserError
+from interplay.errors import StopRequested, UserError
 from interplay.train.metrics import scalars
 
 TINY = ["model.preset=tiny", "data.ops=2-3", "data.format=compact", "data.order=topological", "data.modulus=23",
@@ -100,6 +101,60 @@ def test_sigkill_then_rerun_ends_with_the_same_weights(tmp_path):
     ours, reference = weights(killed / "final"), weights(tmp_path / "straight" / "final")
     assert all(torch.equal(ours[k], reference[k]) for k in reference)
     assert [m["step"] for m in metrics(killed)] == [m["step"] for m in metrics(tmp_path / "straight")]
+
+
+@pytest.fixture
+def restore_threads():
+    threads = torch.get_num_threads()  # train.threads=1 sets this process's own, in-process runs below
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_sigterm_mid_run_checkpoints_that_step_and_the_rerun_matches_a_straight_run(tmp_path, restore_threads):
+    from interplay.train.lm import train_lm
+
+    def config(out):  # 20 steps, evaluated at step 7 and 14, no checkpoint of its own before the end
+        return load_config(LMRunConfig, None, [*TINY, "train.tokens=20480", "train.eval_every=7",
+                                               "train.checkpoint_every=100", f"train.out={out}"])
+
+    def terminate_at_first_eval(row):
+        os.kill(os.getpid(), signal.SIGTERM)  # as a scheduler would, in the middle of step 7
+        return False
+
+    stopped = tmp_path / "stopped"
+    with pytest.raises(StopRequested, match="stopped at step 7 of 20") as raised:
+        train_lm(config(stopped), stop_when=terminate_at_first_eval)
+    assert raised.value.exit_code == 143
+    assert sorted(p.name for p in (stopped / "checkpoints").glob("step_*")) == ["step_0000007"]
+    assert not (stopped / "final").exists()
+    train_lm(config(stopped))
+    train_lm(config(tmp_path / "straight"))
+    ours, reference = weights(stopped / "final"), weights(tmp_path / "straight" / "final")
+    assert all(torch.equal(ours[k], reference[k]) for k in reference)
+    assert [m["step"] for m in metrics(stopped)] == [m["step"] for m in metrics(tmp_path / "straight")]
+
+
+def wait_for_first_row(process: subprocess.Popen, out: Path) -> None:
+    deadline = time.time() + 120
+    while not (out / "metrics.jsonl").exists() or not (out / "metrics.jsonl").read_text().strip():
+        assert process.poll() is None and time.time() < deadline, "the run ended before its first metrics row"
+        time.sleep(0.05)
+
+
+def test_sigterm_to_the_cli_says_where_it_stopped_in_one_line_and_exits_143(tmp_path):
+    out = tmp_path / "run"
+    sets = [a for s in [*TINY, "train.tokens=10000000", "train.eval_every=100000", f"train.out={out}"]
+            for a in ("--set", s)]
+    process = subprocess.Popen([sys.executable, "-m", "interplay.cli", "pretrain", *sets],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wait_for_first_row(process, out)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 143
+    message = stderr.strip().splitlines()[-1]
+    assert message.startswith("interplay pretrain: stopped at step ") and message.endswith("the same command resumes")
+    step = int(message.split("stopped at step ")[1].split()[0])
+    assert sorted(p.name for p in (out / "checkpoints").glob("step_*")) == [f"step_{step:07d}"]
 
 
 def test_ddp_on_two_processes_matches_one_process(tmp_path):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import random
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import torch
@@ -39,6 +40,7 @@ from interplay.train.grpo_loss import aggregate, group_advantages, kl_penalty, p
 from interplay.train.lm import HELD_OUT_SEED_OFFSET
 from interplay.train.metrics import MetricsLog
 from interplay.train.precision import autocast_context, resolve_dtype
+from interplay.train.preemption import GracefulStop
 from interplay.verify.compare import gold_from_record, verify
 from interplay.verify.rewards import get_reward
 from interplay.world.mixture import MixtureSpec, problem_at
@@ -154,67 +156,77 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
     def done() -> bool:
         return step >= rl.steps or (rl.max_flops > 0 and flops >= rl.max_flops)
 
-    while not done():
-        for group in optimizer.param_groups:
-            group["lr"] = rl.lr * min(1.0, (step + 1) / max(1, rl.lr_warmup_steps))
-        step_records = prompts.at(step)
-        mine = dist.share(len(step_records), info)
-        records = step_records[mine.start:mine.stop]
-        started = time.perf_counter()
-        prompt_ids = [tokenizer.encode(prompt_text(r), add_special_tokens=False).ids for r in records]
-        completions = sample(model, prompt_ids, rl.group_size, params, stop, seed=(rl.seed * 1_000_003 + step) * 1024,
-                             first_prompt=mine.start, total_prompts=len(step_records))
-        sampled_at = time.perf_counter()
-        texts = [tokenizer.decode(c, skip_special_tokens=False) for c in completions]
-        owners = [records[i // rl.group_size] for i in range(len(completions))]
-        results = [verify(text, gold_from_record(record)) for text, record in zip(texts, owners)]
-        # The whole step's outcomes on every rank: (reward, strict, answer, length) per completion.
-        outcomes = dist.gather(info, [(reward_of(r, record, text), r.strict_correct, r.answer_correct, len(c))
-                                      for r, record, text, c in zip(results, owners, texts, completions)])
-        rewards = torch.tensor([o[0] for o in outcomes]).view(len(step_records), rl.group_size)
-        zero_variance = zero_variance_groups(rewards)
-        keep = (~zero_variance if rl.filter_groups else torch.ones_like(zero_variance)).repeat_interleave(rl.group_size)
-        mine_rows = slice(mine.start * rl.group_size, mine.stop * rl.group_size)
-        advantages = group_advantages(rewards, rl.norm_adv_by_std_in_grpo).flatten()[mine_rows]
-        row = {"step": step + 1, "reward": rewards.mean().item(),
-               "strict": sum(o[1] for o in outcomes) / len(outcomes),
-               "answer": sum(o[2] for o in outcomes) / len(outcomes),
-               "zero_variance_groups": zero_variance.float().mean().item(),
-               "response_length": sum(o[3] for o in outcomes) / len(outcomes)}
-        if curriculum is not None:
-            curriculum.update([r["op"] for r in step_records for _ in range(rl.group_size)], [o[1] for o in outcomes])
-            row["curriculum"] = curriculum.weights()
-        update_stats = _update(model, reference, optimizer, prompt_ids, completions, advantages, keep[mine_rows], rl,
-                               device, info)
-        row.update(update_stats)
-        if (step + 1) % RELEASE_EVERY == 0:
-            release_free_memory()
-        finished = time.perf_counter()
-        new_tokens = sum(map(len, completions))
-        context = sum(map(len, prompt_ids)) / len(prompt_ids) + rl.max_new_tokens / 2
-        trained_tokens = sum(len(p) + len(c) for p, c in zip([p for p in prompt_ids for _ in range(rl.group_size)], completions))
-        passes = rl_update_passes(rl.ppo_epochs, reference is not None)
-        flops += dist.all_ranks_sum(info, sampling_flops(model.config, new_tokens, context)
-                                    + passes * forward_flops(model.config, trained_tokens, new_tokens, context))
-        step += 1
-        row.update({"sample_seconds": sampled_at - started, "train_seconds": finished - sampled_at,
-                    "tokens_per_s": (new_tokens + trained_tokens) / (finished - started), "flops": flops,
-                    "lr": optimizer.param_groups[0]["lr"], "resident_mb": usage_mb().get("resident")})
-        if step % rl.val_every == 0 or done():
-            row["val_strict_pass1"] = _validate(model, tokenizer, validation, rl, stop, info, out, step)
-        if info.is_main:
-            metrics.write(row)
-            progress.update(1)
-            progress.set_postfix(reward=f"{row['reward']:.3f}", strict=f"{row['strict']:.3f}", refresh=False)
-        if step % rl.checkpoint_every == 0 or done():
-            state = {"step": step, "flops": flops, "optimizer": optimizer.state_dict(),
-                     "curriculum": curriculum.state_dict() if curriculum else None}
+    with ExitStack() as cleanup:  # also on an exception: the bar and the trackers closed
+        preemption = cleanup.enter_context(GracefulStop())
+        cleanup.callback(progress.close)
+        if metrics is not None:
+            cleanup.callback(metrics.close)
+        while not done():
+            for group in optimizer.param_groups:
+                group["lr"] = rl.lr * min(1.0, (step + 1) / max(1, rl.lr_warmup_steps))
+            step_records = prompts.at(step)
+            mine = dist.share(len(step_records), info)
+            records = step_records[mine.start:mine.stop]
+            started = time.perf_counter()
+            prompt_ids = [tokenizer.encode(prompt_text(r), add_special_tokens=False).ids for r in records]
+            completions = sample(model, prompt_ids, rl.group_size, params, stop,
+                                 seed=(rl.seed * 1_000_003 + step) * 1024, first_prompt=mine.start,
+                                 total_prompts=len(step_records))
+            sampled_at = time.perf_counter()
+            texts = [tokenizer.decode(c, skip_special_tokens=False) for c in completions]
+            owners = [records[i // rl.group_size] for i in range(len(completions))]
+            results = [verify(text, gold_from_record(record)) for text, record in zip(texts, owners)]
+            # The whole step's outcomes on every rank: (reward, strict, answer, length) per completion.
+            outcomes = dist.gather(info, [(reward_of(r, record, text), r.strict_correct, r.answer_correct, len(c))
+                                          for r, record, text, c in zip(results, owners, texts, completions)])
+            rewards = torch.tensor([o[0] for o in outcomes]).view(len(step_records), rl.group_size)
+            zero_variance = zero_variance_groups(rewards)
+            keep = ~zero_variance if rl.filter_groups else torch.ones_like(zero_variance)
+            keep = keep.repeat_interleave(rl.group_size)
+            mine_rows = slice(mine.start * rl.group_size, mine.stop * rl.group_size)
+            advantages = group_advantages(rewards, rl.norm_adv_by_std_in_grpo).flatten()[mine_rows]
+            row = {"step": step + 1, "reward": rewards.mean().item(),
+                   "strict": sum(o[1] for o in outcomes) / len(outcomes),
+                   "answer": sum(o[2] for o in outcomes) / len(outcomes),
+                   "zero_variance_groups": zero_variance.float().mean().item(),
+                   "response_length": sum(o[3] for o in outcomes) / len(outcomes)}
+            if curriculum is not None:
+                curriculum.update([r["op"] for r in step_records for _ in range(rl.group_size)],
+                                  [o[1] for o in outcomes])
+                row["curriculum"] = curriculum.weights()
+            update_stats = _update(model, reference, optimizer, prompt_ids, completions, advantages, keep[mine_rows],
+                                   rl, device, info)
+            row.update(update_stats)
+            if (step + 1) % RELEASE_EVERY == 0:
+                release_free_memory()
+            finished = time.perf_counter()
+            new_tokens = sum(map(len, completions))
+            context = sum(map(len, prompt_ids)) / len(prompt_ids) + rl.max_new_tokens / 2
+            prompt_of_each = [p for p in prompt_ids for _ in range(rl.group_size)]
+            trained_tokens = sum(len(p) + len(c) for p, c in zip(prompt_of_each, completions))
+            passes = rl_update_passes(rl.ppo_epochs, reference is not None)
+            flops += dist.all_ranks_sum(info, sampling_flops(model.config, new_tokens, context)
+                                        + passes * forward_flops(model.config, trained_tokens, new_tokens, context))
+            step += 1
+            row.update({"sample_seconds": sampled_at - started, "train_seconds": finished - sampled_at,
+                        "tokens_per_s": (new_tokens + trained_tokens) / (finished - started), "flops": flops,
+                        "lr": optimizer.param_groups[0]["lr"], "resident_mb": usage_mb().get("resident")})
+            if step % rl.val_every == 0 or done():
+                row["val_strict_pass1"] = _validate(model, tokenizer, validation, rl, stop, info, out, step)
             if info.is_main:
-                save_checkpoint(out, step, model, state, tokenizer_path, rl.keep_checkpoints)
-            dist.barrier(info)
-    progress.close()
-    if metrics is not None:
-        metrics.close()
+                metrics.write(row)
+                progress.update(1)
+                progress.set_postfix(reward=f"{row['reward']:.3f}", strict=f"{row['strict']:.3f}", refresh=False)
+            preempted = preemption.requested(info)
+            if step % rl.checkpoint_every == 0 or done() or preempted:
+                state = {"step": step, "flops": flops, "optimizer": optimizer.state_dict(),
+                         "curriculum": curriculum.state_dict() if curriculum else None}
+                if info.is_main:
+                    save_checkpoint(out, step, model, state, tokenizer_path, rl.keep_checkpoints)
+                dist.barrier(info)
+            if preempted and not done():
+                raise preemption.stopped(f"stopped at step {step} of {rl.steps} with a checkpoint in {out}; "
+                                         "the same command resumes")
     return finish_run(out, info)
 
 

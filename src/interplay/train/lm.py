@@ -7,14 +7,15 @@
 Mid-training starts from a checkpoint's weights and tokenizer with a fresh optimizer and its own
 schedule and mixture (e.g. `data.ops = "2-10:0.2,11-14:0.8"`: 20% replay + 80% target ops).
 Run the same command again after a crash, even a SIGKILL: it resumes from the last checkpoint and,
-on CPU, ends with the same weights as an uninterrupted run.
+on CPU, ends with the same weights as an uninterrupted run. SIGTERM or Ctrl-C checkpoints the step it
+arrives in first (train/preemption.py), so nothing is lost.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from pathlib import Path
 
 import torch
@@ -35,6 +36,7 @@ from interplay.train.heldout import HeldOutProblems
 from interplay.train.optim import build_optimizer, set_learning_rate
 from interplay.train.packing import PackedBatch, make_packer
 from interplay.train.precision import autocast_context, resolve_dtype
+from interplay.train.preemption import GracefulStop
 
 HELD_OUT_SEED_OFFSET = 1_000_003  # the held-out stream: same mixture, a seed no training stream uses
 TRAIN_SEED_STRIDE = 100_003  # train.seed k reads the stream data.seed + k * stride (no multiple is the held-out's)
@@ -151,67 +153,75 @@ def train_lm(config: LMRunConfig, init: str | None = None, stop_when=None) -> Pa
     micro = run.batch_size // run.grad_accum
     progress = _progress(info, total_steps, step)
     seconds_at_start, tokens_at_start = train_seconds, tokens_seen
-    while step < total_steps:
-        step_started = time.perf_counter()
-        lr = learning_rate(step, total_steps, run)
-        set_learning_rate(optimizer, lr / run.lr)
-        batches = [packer.batch(micro) for _ in range(run.grad_accum)]
-        loss_tokens = sum(int(b.loss_mask.sum()) for b in batches)  # the whole step's, over all ranks
-        total_loss = 0.0
-        for number, batch in enumerate(batches):
-            batch = batch.rows(slice(info.rank, None, info.world_size)).to(device)
-            # Gradients are reduced over ranks once, after the step's last micro-batch.
-            last = number == len(batches) - 1
-            with nullcontext() if last or not info.enabled else trained.no_sync():
-                with autocast_context(run.dtype, device):
-                    # DDP averages gradients over ranks; scaling by world size makes the result the
-                    # gradient of the mean over every loss token of the global batch.
-                    loss = masked_loss_sum(trained, batch, run.document_mask) * info.world_size / max(1, loss_tokens)
-                loss.backward()
-            total_loss += loss.item() / info.world_size
-        total_loss = dist.all_ranks_sum(info, total_loss)
-        grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), run.grad_clip).item()
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        step += 1
-        train_seconds += time.perf_counter() - step_started  # training only: evals and checkpoints excluded
-        tokens_seen += run.batch_size * run.seq_len
-        flops += training_flops(model.config, run.batch_size * run.seq_len, loss_tokens, run.seq_len)
-        speed = (tokens_seen - tokens_at_start) / max(train_seconds - seconds_at_start, 1e-9)
-        row = None
-        if info.is_main:
-            progress.update(1)
-            progress.set_postfix(loss=f"{total_loss:.3f}", tok_s=f"{speed:,.0f}", refresh=False)
-            if step % run.log_every == 0 or step == total_steps:
-                row = {"step": step, "tokens": tokens_seen, "loss": total_loss, "lr": lr, "grad_norm": grad_norm,
-                       "tokens_per_s": speed, "flops": flops}
-            if step % run.eval_every == 0 or step == total_steps:
-                row = {**(row or {"step": step, "tokens": tokens_seen, "flops": flops}),
-                       "held_out_loss": held_out_loss(model, held_out, run.dtype, device, run.document_mask),
-                       "seconds": train_seconds}
-                if problems is not None:
-                    row["solution_nll_by_op"] = problems.solution_nll(model)
-                    row["greedy_strict_by_op"] = problems.greedy_strict(model)
-                    if run.eval_samples:
-                        row["strict_pass1_by_op"] = problems.strict_pass1(model, run.eval_samples, temperature=1.0, seed=step)
-                if hasattr(packer, "padding_fraction"):
-                    row["padding_fraction"] = packer.padding_fraction()
-            if row:
-                metrics.write(row)
-        stop = stop_when is not None and row is not None and "held_out_loss" in row and stop_when(row)
-        if stop_when is not None:  # rank 0 decides; every rank must stop with it
-            stop = dist.all_ranks_sum(info, float(stop)) > 0
-        if step % run.checkpoint_every == 0 or step == total_steps or stop:
-            state = {"step": step, "tokens": tokens_seen, "flops": flops, "seconds": train_seconds, "optimizer": optimizer.state_dict(),
-                     "data": packer.state_dict(), "rng": torch.get_rng_state()}
+    with ExitStack() as cleanup:  # also on an exception: the bar and the trackers closed
+        preemption = cleanup.enter_context(GracefulStop())
+        cleanup.callback(progress.close)
+        if metrics is not None:
+            cleanup.callback(metrics.close)
+        while step < total_steps:
+            step_started = time.perf_counter()
+            lr = learning_rate(step, total_steps, run)
+            set_learning_rate(optimizer, lr / run.lr)
+            batches = [packer.batch(micro) for _ in range(run.grad_accum)]
+            loss_tokens = sum(int(b.loss_mask.sum()) for b in batches)  # the whole step's, over all ranks
+            total_loss = 0.0
+            for number, batch in enumerate(batches):
+                batch = batch.rows(slice(info.rank, None, info.world_size)).to(device)
+                # Gradients are reduced over ranks once, after the step's last micro-batch.
+                last = number == len(batches) - 1
+                with nullcontext() if last or not info.enabled else trained.no_sync():
+                    with autocast_context(run.dtype, device):
+                        # DDP averages gradients over ranks; scaling by world size makes the result the
+                        # gradient of the mean over every loss token of the global batch.
+                        loss = masked_loss_sum(trained, batch, run.document_mask)
+                        loss = loss * info.world_size / max(1, loss_tokens)
+                    loss.backward()
+                total_loss += loss.item() / info.world_size
+            total_loss = dist.all_ranks_sum(info, total_loss)
+            grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), run.grad_clip).item()
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            train_seconds += time.perf_counter() - step_started  # training only: evals and checkpoints excluded
+            tokens_seen += run.batch_size * run.seq_len
+            flops += training_flops(model.config, run.batch_size * run.seq_len, loss_tokens, run.seq_len)
+            speed = (tokens_seen - tokens_at_start) / max(train_seconds - seconds_at_start, 1e-9)
+            row = None
             if info.is_main:
-                save_checkpoint(out, step, model, state, tokenizer_path, run.keep_checkpoints)
-            dist.barrier(info)
-        if stop:
-            break
-    progress.close()
-    if metrics is not None:
-        metrics.close()
+                progress.update(1)
+                progress.set_postfix(loss=f"{total_loss:.3f}", tok_s=f"{speed:,.0f}", refresh=False)
+                if step % run.log_every == 0 or step == total_steps:
+                    row = {"step": step, "tokens": tokens_seen, "loss": total_loss, "lr": lr, "grad_norm": grad_norm,
+                           "tokens_per_s": speed, "flops": flops}
+                if step % run.eval_every == 0 or step == total_steps:
+                    row = {**(row or {"step": step, "tokens": tokens_seen, "flops": flops}),
+                           "held_out_loss": held_out_loss(model, held_out, run.dtype, device, run.document_mask),
+                           "seconds": train_seconds}
+                    if problems is not None:
+                        row["solution_nll_by_op"] = problems.solution_nll(model)
+                        row["greedy_strict_by_op"] = problems.greedy_strict(model)
+                        if run.eval_samples:
+                            row["strict_pass1_by_op"] = problems.strict_pass1(model, run.eval_samples, temperature=1.0,
+                                                                              seed=step)
+                    if hasattr(packer, "padding_fraction"):
+                        row["padding_fraction"] = packer.padding_fraction()
+                if row:
+                    metrics.write(row)
+            stop = stop_when is not None and row is not None and "held_out_loss" in row and stop_when(row)
+            if stop_when is not None:  # rank 0 decides; every rank must stop with it
+                stop = dist.all_ranks_sum(info, float(stop)) > 0
+            preempted = preemption.requested(info)
+            if step % run.checkpoint_every == 0 or step == total_steps or stop or preempted:
+                state = {"step": step, "tokens": tokens_seen, "flops": flops, "seconds": train_seconds,
+                         "optimizer": optimizer.state_dict(), "data": packer.state_dict(), "rng": torch.get_rng_state()}
+                if info.is_main:
+                    save_checkpoint(out, step, model, state, tokenizer_path, run.keep_checkpoints)
+                dist.barrier(info)
+            if stop:
+                break
+            if preempted and step < total_steps:  # the last step's checkpoint is the run's end anyway
+                raise preemption.stopped(f"stopped at step {step} of {total_steps} with a checkpoint in {out}; "
+                                         "the same command resumes")
     return finish_run(out, info)
 
 
