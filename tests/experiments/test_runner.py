@@ -161,9 +161,21 @@ def test_f3_runs_its_control_from_the_base_and_reports_it_apart(runs):
 
 def test_findings_that_share_a_base_train_it_once(runs):
     _, logs = runs
-    assert "base: running" in logs["f1_edge_of_competence"]
+    assert "base[seed=0]: running" in logs["f1_edge_of_competence"]  # f1's base is per seed; seed 0 is the shared one
     assert "base: cached" in logs["f3_midtrain_vs_rl"] and "base: cached" in logs["f4_process_rewards"]
     assert "probe: cached" in logs["f4_process_rewards"]
+
+
+def test_f1_on_two_seeds_pretrains_a_base_each_and_compares_on_their_mean_probe(runs):
+    root, _ = runs
+    out = root / "f1_two_seeds"
+    result = interplay("run", RECIPES / "f1_edge_of_competence.toml", "--scale", "tiny", "--out", out,
+                       "--cache", root / "cache", "--seeds", "0,1")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "base[seed=0]: cached" in result.stderr and "base[seed=1]: running" in result.stderr
+    report = (out / "report" / "report.md").read_text()
+    assert "Seeds: 0, 1 (one instance per seed: base, probe," in report
+    assert "mean of the probes probe[seed=0], probe[seed=1]" in report and "| label by probe |" in report
 
 
 def test_the_demo_under_torchrun_reports_what_one_process_does(runs, tmp_path):
@@ -299,13 +311,13 @@ set = { samples = 0 }
 
 
 def test_only_runs_the_named_stages_and_what_they_read(runs, tmp_path):
-    root, _ = runs
-    plan = interplay("run", RECIPES / "f1_edge_of_competence.toml", "--scale", "tiny", "--cache", root / "cache",
+    root, _ = runs  # f4: one base for all seeds (f1's is per seed)
+    plan = interplay("run", RECIPES / "f4_process_rewards.toml", "--scale", "tiny", "--cache", root / "cache",
                      "--out", tmp_path / "only", "--only", "probe", "--dry-run")
     assert [row.split()[0] for row in plan_rows(plan.stdout)[0]] == ["base", "probe"]
-    result = interplay("run", RECIPES / "f1_edge_of_competence.toml", "--scale", "tiny", "--cache", root / "cache",
+    result = interplay("run", RECIPES / "f4_process_rewards.toml", "--scale", "tiny", "--cache", root / "cache",
                        "--out", tmp_path / "only", "--only", "probe")
     assert result.returncode == 0 and "probe: cached" in result.stderr and "no report" in result.stderr
     assert not (tmp_path / "only" / "report").exists()
-    wrong = interplay("run", RECIPES / "f1_edge_of_competence.toml", "--scale", "tiny", "--only", "prob")
+    wrong = interplay("run", RECIPES / "f4_process_rewards.toml", "--scale", "tiny", "--only", "prob")
     assert wrong.returncode == 2 and "no stage prob" in wrong.stderr

@@ -1,4 +1,5 @@
-"""Reading a run directory: a model's evaluations on several problem sets are one arm."""
+"""Reading a run directory: a model's evaluations on several problem sets are one arm; one base per seed
+is labelled by the mean of its probes."""
 
 import json
 
@@ -52,3 +53,24 @@ def test_a_model_waits_for_all_its_evaluations(tmp_path):
     different problems, so seed 1 is left out until they are."""
     run = make_run(tmp_path, finished_hard={"0"})
     assert [t.strict.tolist() for t in run.evals("rl")] == [[4, 0, 0, 2, 0]]
+
+
+def test_probes_of_bases_per_seed_label_ops_by_their_mean(tmp_path):
+    instances = []
+    for seed, (pass1, pass8) in enumerate([((0.9, 0.4, 0.0), (1.0, 0.9, 0.0)), ((0.7, 0.1, 0.1), (1.0, 0.5, 0.25))]):
+        labels = ["in-distribution" if p >= 0.3 else "edge" if k >= 0.1 else "hard" for p, k in zip(pass1, pass8)]
+        competence = {"samples": 8, "thresholds": {"in_distribution_pass1": 0.3, "edge_passk": 0.1},
+                      "ops": {str(op): {"pass_at_1": p, "pass_at_8": k, "label": label}
+                              for op, p, k, label in zip((2, 3, 4), pass1, pass8, labels)}}
+        (tmp_path / f"competence{seed}.json").write_text(json.dumps(competence))
+        record = tmp_path / f"probe{seed}.json"
+        record.write_text(json.dumps({"kind": "probe", "outputs": {"competence": str(tmp_path / f"competence{seed}.json")}}))
+        instances.append({"key": f"probe[seed={seed}]", "stage": "probe", "kind": "probe", "axes": {"seed": str(seed)},
+                          "inputs": {}, "record": str(record)})
+    (tmp_path / "plan.json").write_text(json.dumps({"finding": "f1", "instances": instances}))
+    run = RunData(tmp_path)
+    merged = run.competence
+    assert merged["probes"] == ["probe[seed=0]", "probe[seed=1]"]
+    assert merged["ops"]["3"]["pass_at_1"] == 0.25 and merged["ops"]["3"]["labels_by_probe"] == ["in-distribution", "edge"]
+    assert [merged["ops"][op]["label"] for op in ("2", "3", "4")] == ["in-distribution", "edge", "edge"]
+    assert run.regime_ops() == {"id": [2], "edge": [3, 4], "hard": []}

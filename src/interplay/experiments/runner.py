@@ -57,8 +57,10 @@ def _lexicon_contents(world: dict) -> list[str]:
 
 
 def stage_hash(instance: Instance, settings: dict, world: dict, input_hashes: dict) -> str:
+    # A stage without a seed runs as seed 0 (run_stage), so seed 0 of a per-seed stage is that stage:
+    # a recipe whose base is per seed (f1) shares its seed-0 base with the recipes that have one base.
     content = {"kind": instance.kind, "settings": settings, "world": world, "inputs": input_hashes,
-               "skip": instance.skip, "seed": instance.seed, "code": kind_digest(instance.kind),
+               "skip": instance.skip, "seed": instance.seed or None, "code": kind_digest(instance.kind),
                "lexicons": _lexicon_contents(world)}
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 

@@ -20,12 +20,38 @@ from interplay.report.findings import get_finding
 from interplay.report.rundata import RunData
 
 
+def _seeds_text(plan: dict) -> str:
+    """The seeds, and the stages that have one instance per seed (what the intervals' seeds cover)."""
+    seeded: list[str] = []
+    for instance in plan["instances"]:
+        if "seed" in instance["axes"] and instance["stage"] not in seeded:
+            seeded.append(instance["stage"])
+    text = f"Seeds: {', '.join(map(str, plan['seeds']))}"
+    return text + (f" (one instance per seed: {', '.join(seeded)})" if seeded else "")
+
+
+def _probe_blocks(competence: dict) -> list[tuple]:
+    """The base's probe: how ops are labelled, and the labels; with one base per seed, of the probes' mean."""
+    k, thresholds = competence["samples"], competence["thresholds"]
+    probes = competence.get("probes", [])
+    rule = (f"Probe: {len(competence['ops'])} ops, {k} samples per problem; labels by the thresholds in competence.py "
+            f"(ID: pass@1 >= {thresholds['in_distribution_pass1']}, edge: pass@{k} >= {thresholds['edge_passk']}, "
+            "else hard)")
+    if probes:
+        rule += (f", applied to the mean of the probes {', '.join(probes)} (one base per seed); the last column "
+                 "has each probe's own label, the ops its seed's RL ran on")
+    header = ["op", "pass@1", f"pass@{k}", "label"] + (["label by probe"] if probes else [])
+    rows = [[op, f"{row['pass_at_1']:.3f}", f"{row[f'pass_at_{k}']:.3f}", row["label"]]
+            + ([" / ".join(row["labels_by_probe"])] if probes else []) for op, row in competence["ops"].items()]
+    return [("p", rule + "."), ("table", header, rows)]
+
+
 def _blocks(run: RunData, section: Section, calibration: Path | None) -> list[tuple]:
     plan = run.plan
     blocks: list[tuple] = [
         ("h1", f"{plan['recipe']} at scale {plan['scale']}"),
         ("p", plan.get("description", "")),
-        ("p", f"Verdict: **{section.verdict()}**. Seeds: {', '.join(map(str, plan['seeds']))}. "
+        ("p", f"Verdict: **{section.verdict()}**. {_seeds_text(plan)}. "
               f"Stages finished: {len(run.records)} of {len(run.instances)}; compute time {run.seconds() / 60:.1f} min."),
         ("h2", section.title),
         ("p", f"The paper: {section.paper}" if section.of_paper else section.paper),
@@ -42,13 +68,7 @@ def _blocks(run: RunData, section: Section, calibration: Path | None) -> list[tu
     if competence or calibration:
         blocks.append(("h2", "Calibration: the base model"))
         if competence:
-            k = competence["samples"]
-            blocks.append(("p", f"Probe: {len(competence['ops'])} ops, {k} samples per problem; labels by the thresholds in competence.py "
-                                f"(ID: pass@1 >= {competence['thresholds']['in_distribution_pass1']}, edge: pass@{k} >= "
-                                f"{competence['thresholds']['edge_passk']}, else hard)."))
-            blocks.append(("table", ["op", "pass@1", f"pass@{k}", "label"],
-                           [[op, f"{row['pass_at_1']:.3f}", f"{row[f'pass_at_{k}']:.3f}", row["label"]]
-                            for op, row in competence["ops"].items()]))
+            blocks += _probe_blocks(competence)
         if calibration:
             blocks.append(("img", calibration))
     blocks.append(("h2", "Stages"))

@@ -74,6 +74,7 @@ def calibration(run: RunData, path: Path) -> Path | None:
         for op, row in zip(ops, rows):
             right.axvspan(op - 0.5, op + 0.5, color=colors[row["label"]], alpha=0.12, linewidth=0)
         right.set(xlabel="op (green: in-distribution, orange: edge, red: hard)", ylabel="strict pass@k",
-                  ylim=(-0.02, 1.02), title="probe of the base model", xticks=ops)
+                  ylim=(-0.02, 1.02), xticks=ops, title=(f"mean probe of {len(competence['probes'])} bases"
+                                                         if "probes" in competence else "probe of the base model"))
         right.legend(fontsize=8)
     return save(figure, path)

@@ -6,6 +6,7 @@ import json
 from functools import cached_property
 from pathlib import Path
 
+from interplay.competence import label
 from interplay.errors import UserError
 from interplay.report.analysis import EvalTable
 
@@ -61,12 +62,28 @@ class RunData:
         return cache[path]
 
     @cached_property
+    def probes(self) -> dict[str, dict]:
+        """Each finished probe's competence.json by its instance key: one, or one per seed where every
+        seed pre-trains its own base."""
+        return {key: json.loads(Path(record["outputs"]["competence"]).read_text())
+                for key, record in self.records.items() if record["kind"] == "probe"}
+
+    @cached_property
     def competence(self) -> dict | None:
-        """The first probe's competence.json (the base model's ID / edge / hard labels by op)."""
-        for key, record in self.records.items():
-            if record["kind"] == "probe":
-                return json.loads(Path(record["outputs"]["competence"]).read_text())
-        return None
+        """The base model's ID / edge / hard labels by op: its probe's, or with one base per seed the labels
+        of the probes' mean pass rates, so that every seed's models are compared on the same ops;
+        `labels_by_probe` then keeps each probe's own label (the ops its seed's RL ran on)."""
+        probes = list(self.probes.values())
+        if len(probes) <= 1:
+            return probes[0] if probes else None
+        first, k = probes[0], f"pass_at_{probes[0]['samples']}"
+        ops = {}
+        for op in first["ops"]:
+            rows = [probe["ops"][op] for probe in probes]
+            pass1, passk = (sum(row[key] for row in rows) / len(rows) for key in ("pass_at_1", k))
+            ops[op] = {"pass_at_1": pass1, k: passk, "label": label(pass1, passk),
+                       "labels_by_probe": [row["label"] for row in rows]}
+        return {**first, "ops": ops, "probes": list(self.probes)}
 
     def regime_ops(self) -> dict[str, list[int]]:
         labels = {"in-distribution": "id", "edge": "edge", "hard": "hard"}
