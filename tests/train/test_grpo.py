@@ -1,4 +1,5 @@
-"""GRPO through the real CLI: it runs, logs what it should, resumes exactly after SIGKILL and SIGTERM; the curriculum."""
+"""GRPO through the real CLI: it runs, logs what it should, resumes exactly after SIGKILL and SIGTERM; the
+curriculum."""
 
 import json
 import random
@@ -73,16 +74,13 @@ def test_sigkill_then_rerun_ends_with_the_same_weights(base, tmp_path):
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
-def test_sigterm_checkpoints_the_step_and_the_rerun_ends_with_the_same_weights(base, tmp_path):
+def test_sigterm_checkpoints_the_step_and_the_rerun_ends_with_the_same_weights(base, tmp_path, wait_for_first_row):
     common = [*WORLD, *RL, "rl.steps=6", "rl.checkpoint_every=100"]
     cli("rl", "--init", str(base), *sets(*common, f"rl.out={tmp_path / 'straight'}"))
     stopped = tmp_path / "stopped"
     process = subprocess.Popen([sys.executable, "-m", "interplay.cli", "rl", "--init", str(base),
                                 *sets(*common, f"rl.out={stopped}")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.time() + 120
-    while not (stopped / "metrics.jsonl").exists() or not (stopped / "metrics.jsonl").read_text().strip():
-        assert process.poll() is None and time.time() < deadline, "the run ended before its first step"
-        time.sleep(0.05)
+    wait_for_first_row(process, stopped)
     process.send_signal(signal.SIGTERM)
     process.communicate(timeout=120)
     assert process.returncode == 143, "the run finished before it could be stopped"

@@ -134,14 +134,7 @@ def test_sigterm_mid_run_checkpoints_that_step_and_the_rerun_matches_a_straight_
     assert [m["step"] for m in metrics(stopped)] == [m["step"] for m in metrics(tmp_path / "straight")]
 
 
-def wait_for_first_row(process: subprocess.Popen, out: Path) -> None:
-    deadline = time.time() + 120
-    while not (out / "metrics.jsonl").exists() or not (out / "metrics.jsonl").read_text().strip():
-        assert process.poll() is None and time.time() < deadline, "the run ended before its first metrics row"
-        time.sleep(0.05)
-
-
-def test_sigterm_to_the_cli_says_where_it_stopped_in_one_line_and_exits_143(tmp_path):
+def test_sigterm_to_the_cli_says_where_it_stopped_in_one_line_and_exits_143(tmp_path, wait_for_first_row):
     out = tmp_path / "run"
     sets = [a for s in [*TINY, "train.tokens=10000000", "train.eval_every=100000", f"train.out={out}"]
             for a in ("--set", s)]
