@@ -6,12 +6,16 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from interplay.errors import StopRequested
+from interplay.experiments.recipe import Recipe
+from interplay.experiments.runner import EARLIER_RUNS_FILE, STAGE_FILE, Run
 from interplay.report.claims import NO_GAIN_MARGIN
 from interplay.world.mixture import parse_ops
 
@@ -308,6 +312,36 @@ set = { samples = 0 }
     assert len(list((tmp_path / "out" / "stages").glob("*/stage.json"))) == 2  # test set and base kept
     again = interplay("run", recipe, "--scale", "tiny", "--out", tmp_path / "out")
     assert "test: cached" in again.stderr and "base: cached" in again.stderr
+
+
+def test_a_stage_stopped_and_run_again_counts_the_time_of_both_runs(tmp_path, monkeypatch):
+    recipe = tmp_path / "stops.toml"
+    recipe.write_text("""
+[recipe]
+[scale.tiny]
+[world]
+format = "compact"
+[stage.test]
+kind = "generate"
+set = { ops = "2", n_per_op = 3 }
+""")
+
+    def stopped(self, instance, settings, directory):  # as the trainers stop on SIGTERM, after a checkpoint
+        directory.mkdir(parents=True, exist_ok=True)
+        raise StopRequested("stopped at step 1 of 2", signal.SIGTERM)
+
+    real_run_one = Run._run_one
+    monkeypatch.setattr(Run, "_run_one", stopped)
+    with pytest.raises(StopRequested):
+        Run(Recipe.load(recipe), "tiny", None, tmp_path / "out").execute()
+    [earlier_path] = (tmp_path / "out" / "stages").glob(f"*/{EARLIER_RUNS_FILE}")
+    earlier = json.loads(earlier_path.read_text())
+    assert earlier["runs"] == 1 and not (earlier_path.parent / STAGE_FILE).exists()
+
+    monkeypatch.setattr(Run, "_run_one", real_run_one)
+    Run(Recipe.load(recipe), "tiny", None, tmp_path / "out").execute()
+    record = json.loads((earlier_path.parent / STAGE_FILE).read_text())
+    assert record["earlier_runs"] == 1 and record["seconds"] >= earlier["seconds"]
 
 
 def test_only_runs_the_named_stages_and_what_they_read(runs, tmp_path):

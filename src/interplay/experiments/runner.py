@@ -38,6 +38,7 @@ from interplay.world.mixture import parse_ops
 
 STAGE_FILE = "stage.json"
 PLAN_FILE = "plan.json"
+EARLIER_RUNS_FILE = "earlier_runs.json"  # seconds spent by runs of a stage that were stopped or failed before it finished
 
 
 def _rank() -> int:
@@ -155,11 +156,17 @@ class Run:
             started = time.perf_counter()
             try:
                 outputs = self._run_one(instance, settings, directory)
-            except Exception as error:  # a user error, a bug or a resource problem: one line, traceback in error.txt
-                self._fail(instance, directory, error)
+            except BaseException as error:
+                if rank == 0:  # a rerun resumes from the stage's checkpoint: its record counts this run's time too
+                    _add_earlier_run(directory, time.perf_counter() - started)
+                if not isinstance(error, Exception):  # Ctrl-C or SIGTERM: the trainer has said where it stopped
+                    raise
+                self._fail(instance, directory, error)  # a user error, a bug or a resource problem: one line
+            earlier = _earlier_runs(directory)
             record = {"key": instance.key, "stage": instance.stage, "kind": instance.kind, "axes": dict(instance.axes),
                       "settings": settings, "inputs": instance.inputs, "hash": digest, "outputs": outputs, "notes": notes,
-                      "seconds": round(time.perf_counter() - started, 1), "memory_mb": usage_mb(),
+                      "seconds": round(time.perf_counter() - started + earlier["seconds"], 1),
+                      "earlier_runs": earlier["runs"], "memory_mb": usage_mb(),
                       "code": kind_digest(instance.kind)[:12], "version": __version__}
             if rank == 0:
                 atomic_write_text(record_path, json.dumps(record, indent=1) + "\n")
@@ -330,6 +337,19 @@ def _wait_for(record_path: Path, directory: Path) -> dict:
             raise UserError(f"rank 0 failed in {directory} (see error.txt)")
         time.sleep(2)
     return json.loads(record_path.read_text())
+
+
+def _earlier_runs(directory: Path) -> dict:
+    """The runs of a stage that ended before it finished (stopped, killed by an error): how many, and their seconds."""
+    path = directory / EARLIER_RUNS_FILE
+    return json.loads(path.read_text()) if path.exists() else {"runs": 0, "seconds": 0.0}
+
+
+def _add_earlier_run(directory: Path, seconds: float) -> None:
+    earlier = _earlier_runs(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(directory / EARLIER_RUNS_FILE,
+                      json.dumps({"runs": earlier["runs"] + 1, "seconds": round(earlier["seconds"] + seconds, 1)}) + "\n")
 
 
 def _duration(seconds: float) -> str:
