@@ -17,6 +17,7 @@ from interplay.errors import StopRequested
 from interplay.experiments.recipe import Recipe
 from interplay.experiments.runner import EARLIER_RUNS_FILE, STAGE_FILE, Run
 from interplay.report.claims import NO_GAIN_MARGIN
+from interplay.train.precision import cpu_description
 from interplay.world.mixture import parse_ops
 
 pytestmark = pytest.mark.slow
@@ -342,6 +343,7 @@ set = { ops = "2", n_per_op = 3 }
     Run(Recipe.load(recipe), "tiny", None, tmp_path / "out").execute()
     record = json.loads((earlier_path.parent / STAGE_FILE).read_text())
     assert record["earlier_runs"] == 1 and record["seconds"] >= earlier["seconds"]
+    assert record["machine"].startswith(cpu_description())  # the report's compute time names it
 
 
 def test_only_runs_the_named_stages_and_what_they_read(runs, tmp_path):

@@ -74,3 +74,18 @@ def test_probes_of_bases_per_seed_label_ops_by_their_mean(tmp_path):
     assert merged["ops"]["3"]["pass_at_1"] == 0.25 and merged["ops"]["3"]["labels_by_probe"] == ["in-distribution", "edge"]
     assert [merged["ops"][op]["label"] for op in ("2", "3", "4")] == ["in-distribution", "edge", "edge"]
     assert run.regime_ops() == {"id": [2], "edge": [3, 4], "hard": []}
+
+
+def test_the_machines_are_those_of_the_finished_stages_once_each_in_order(tmp_path):
+    machines = ["AMD EPYC [avx2], 2 threads", None, "AMD EPYC [avx2], 2 threads", "Xeon [avx2 amx_bf16], 8 threads"]
+    instances = []
+    for i, machine in enumerate(machines):
+        record = tmp_path / f"stage{i}.json"
+        record.write_text(json.dumps({"kind": "generate", "outputs": {}, **({"machine": machine} if machine else {})}))
+        instances.append({"key": f"s{i}", "stage": f"s{i}", "kind": "generate", "axes": {}, "inputs": {},
+                          "record": str(record)})
+    instances.append({"key": "unfinished", "stage": "u", "kind": "generate", "axes": {}, "inputs": {},
+                      "record": str(tmp_path / "missing.json")})
+    (tmp_path / "plan.json").write_text(json.dumps({"finding": "f1", "instances": instances}))
+    assert RunData(tmp_path).machines() == ["AMD EPYC [avx2], 2 threads", "a machine not recorded",
+                                            "Xeon [avx2 amx_bf16], 8 threads"]

@@ -166,7 +166,7 @@ class Run:
             record = {"key": instance.key, "stage": instance.stage, "kind": instance.kind, "axes": dict(instance.axes),
                       "settings": settings, "inputs": instance.inputs, "hash": digest, "outputs": outputs, "notes": notes,
                       "seconds": round(time.perf_counter() - started + earlier["seconds"], 1),
-                      "earlier_runs": earlier["runs"], "memory_mb": usage_mb(),
+                      "earlier_runs": earlier["runs"], "machine": _machine(), "memory_mb": usage_mb(),
                       "code": kind_digest(instance.kind)[:12], "version": __version__}
             if rank == 0:
                 atomic_write_text(record_path, json.dumps(record, indent=1) + "\n")
@@ -337,6 +337,22 @@ def _wait_for(record_path: Path, directory: Path) -> dict:
             raise UserError(f"rank 0 failed in {directory} (see error.txt)")
         time.sleep(2)
     return json.loads(record_path.read_text())
+
+
+def _machine() -> str:
+    """Where a stage ran, for its record and the report's compute time: the CPU with the flags that decide its
+    speed, the threads, and the processes and GPUs under torchrun."""
+    import torch
+
+    from interplay.train.precision import cpu_description
+
+    where = f"{cpu_description()}, {torch.get_num_threads()} threads"
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1:
+        where += f", {world} processes"
+    if torch.cuda.is_available():
+        where += f", {torch.cuda.device_count()} x {torch.cuda.get_device_name(0)}"
+    return where
 
 
 def _earlier_runs(directory: Path) -> dict:

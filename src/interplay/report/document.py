@@ -52,7 +52,8 @@ def _blocks(run: RunData, section: Section, calibration: Path | None) -> list[tu
         ("h1", f"{plan['recipe']} at scale {plan['scale']}"),
         ("p", plan.get("description", "")),
         ("p", f"Verdict: **{section.verdict()}**. {_seeds_text(plan)}. "
-              f"Stages finished: {len(run.records)} of {len(run.instances)}; compute time {run.seconds() / 60:.1f} min."),
+              f"Stages finished: {len(run.records)} of {len(run.instances)}; compute time {run.seconds() / 60:.1f} min "
+              f"on {'; '.join(run.machines()) or 'no machine yet'}."),
         ("h2", section.title),
         ("p", f"The paper: {section.paper}" if section.of_paper else section.paper),
         ("table", section.header, section.rows),

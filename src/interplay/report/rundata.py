@@ -100,3 +100,8 @@ class RunData:
 
     def seconds(self) -> float:
         return sum(r.get("seconds", 0.0) for r in self.records.values())
+
+    def machines(self) -> list[str]:
+        """The machines the finished stages ran on, each once, in stage order (records written before
+        stages recorded it count as one unknown machine)."""
+        return list(dict.fromkeys(r.get("machine", "a machine not recorded") for r in self.records.values()))
