@@ -81,6 +81,7 @@ def test_every_recipe_runs_to_a_report(runs, name):
     assert verdict["verdict"] == verdict_by_rule(verdict["checks"])
     markdown = (report / "report.md").read_text()
     assert "Verdict:" in markdown and "Rule:" in markdown and "| claim |" in markdown
+    assert f" min on {cpu_description()}, " in markdown  # the compute time names the machine it ran on
     page = (report / "report.html").read_text()
     assert page.count("data:image/png;base64,") >= 1 and "<img src=\"report" not in page  # figures inlined
     plan = json.loads((root / name / "plan.json").read_text())
