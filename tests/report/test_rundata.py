@@ -1,5 +1,5 @@
 """Reading a run directory: a model's evaluations on several problem sets are one arm; one base per seed
-is labelled by the mean of its probes."""
+is labelled by the mean of its probes; the machines its stages ran on."""
 
 import json
 
