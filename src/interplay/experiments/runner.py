@@ -38,7 +38,7 @@ from interplay.world.mixture import parse_ops
 
 STAGE_FILE = "stage.json"
 PLAN_FILE = "plan.json"
-EARLIER_RUNS_FILE = "earlier_runs.json"  # seconds spent by runs of a stage that were stopped or failed before it finished
+EARLIER_RUNS_FILE = "earlier_runs.json"  # the seconds of a stage's runs that stopped or failed before it finished
 
 
 def _rank() -> int:
@@ -364,8 +364,8 @@ def _earlier_runs(directory: Path) -> dict:
 def _add_earlier_run(directory: Path, seconds: float) -> None:
     earlier = _earlier_runs(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(directory / EARLIER_RUNS_FILE,
-                      json.dumps({"runs": earlier["runs"] + 1, "seconds": round(earlier["seconds"] + seconds, 1)}) + "\n")
+    earlier = {"runs": earlier["runs"] + 1, "seconds": round(earlier["seconds"] + seconds, 1)}
+    atomic_write_text(directory / EARLIER_RUNS_FILE, json.dumps(earlier) + "\n")
 
 
 def _duration(seconds: float) -> str:
