@@ -172,6 +172,21 @@ def test_findings_that_share_a_base_train_it_once(runs):
     assert "probe: cached" in logs["f4_process_rewards"]
 
 
+def test_equal_stages_of_two_recipes_are_run_once(runs):
+    """F4's strict arm is F1's seed-0 edge RL: the same base, probe and settings under other instance keys
+    (F1's probe is `probe[seed=0]`, F4's `probe`). F4 finds the arm's RL and both its evaluations cached."""
+    root, logs = runs
+    directory = {}
+    for name in ("f1_edge_of_competence", "f4_process_rewards"):
+        for instance in json.loads((root / name / "plan.json").read_text())["instances"]:
+            directory[instance["key"]] = Path(instance["record"]).parent
+    for stage in ("rl[", "eval[model=rl,", "hard_eval[model=rl,"):
+        f1_key, f4_key = stage + "rl=edge,seed=0]", stage + "reward=strict,seed=0]"
+        assert directory[f1_key] == directory[f4_key], stage
+        assert f"{f1_key}: running" in logs["f1_edge_of_competence"]
+        assert f"{f4_key}: cached" in logs["f4_process_rewards"]
+
+
 def test_f1_on_two_seeds_pretrains_a_base_each_and_compares_on_their_mean_probe(runs):
     root, _ = runs
     out = root / "f1_two_seeds"

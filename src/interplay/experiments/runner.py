@@ -122,7 +122,10 @@ class Run:
         """Settings with references filled in, the stage hash and any fallback notes; needs every input finished."""
         settings, notes = resolve_references(instance.settings, self._outputs_of(instance))
         inputs = {role: self.records[key]["hash"] for role, key in instance.inputs.items()}
-        inputs.update({f"ref:{key}": self.records[key]["hash"] for key in self._lineage_references(instance)})
+        # A reference is named by its stage, not its instance key: f1's `probe[seed=0]` and f4's `probe` are
+        # one stage, so their equal RL stages must hash alike and be run once in a shared cache.
+        inputs.update({f"ref:{self.by_key[key].stage}": self.records[key]["hash"]
+                       for key in self._lineage_references(instance)})
         return settings, stage_hash(instance, settings, self.world, inputs), notes
 
     def directory(self, instance: Instance, digest: str) -> Path:
