@@ -187,16 +187,61 @@ def test_equal_stages_of_two_recipes_are_run_once(runs):
         assert f"{f4_key}: cached" in logs["f4_process_rewards"]
 
 
+def f1_run(root: Path, seeds: str) -> tuple[Path, str]:
+    """F1 at tiny scale on `seeds` in the shared cache (run once per module), and its log."""
+    out = root / f"f1_seeds_{seeds.replace(',', '_')}"
+    log = out / "log.txt"
+    if not log.exists():
+        result = interplay("run", RECIPES / "f1_edge_of_competence.toml", "--scale", "tiny", "--out", out,
+                           "--cache", root / "cache", "--seeds", seeds)
+        assert result.returncode == 0, result.stderr[-3000:]
+        log.write_text(result.stderr)
+    return out, log.read_text()
+
+
 def test_f1_on_two_seeds_pretrains_a_base_each_and_compares_on_their_mean_probe(runs):
     root, _ = runs
-    out = root / "f1_two_seeds"
-    result = interplay("run", RECIPES / "f1_edge_of_competence.toml", "--scale", "tiny", "--out", out,
-                       "--cache", root / "cache", "--seeds", "0,1")
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "base[seed=0]: cached" in result.stderr and "base[seed=1]: running" in result.stderr
+    out, log = f1_run(root, "0,1")
+    assert "base[seed=0]: cached" in log and "base[seed=1]" in log
     report = (out / "report" / "report.md").read_text()
     assert "Seeds: 0, 1 (one instance per seed: base, probe," in report
     assert "mean of the probes probe[seed=0], probe[seed=1]" in report and "| label by probe |" in report
+
+
+def test_seeds_run_apart_and_pooled_report_what_one_run_of_both_does(runs, tmp_path):
+    """Seed 0's report archive (run.json, no checkpoints) and a later run of seed 1, pooled: the same claims,
+    estimates and verdict as one run of both seeds; the archive alone writes its own report again."""
+    root, _ = runs
+    both, _ = f1_run(root, "0,1")
+    seed1, _ = f1_run(root, "1")
+    archive = root / "f1_edge_of_competence" / "report" / "run.json"
+    assert len(archive.read_bytes()) < 200_000  # counts, not completions
+    result = interplay("report", seed1, archive, "--out", tmp_path / "pooled")
+    assert result.returncode == 0, result.stderr[-3000:]
+    pooled = tmp_path / "pooled"
+    assert (pooled / "verdict.json").read_text() == (both / "report" / "verdict.json").read_text()
+    assert "Seeds: 0, 1 (one instance per seed: base, probe," in (pooled / "report.md").read_text()
+    again = interplay("report", archive, "--out", tmp_path / "again")
+    assert again.returncode == 0, again.stderr[-3000:]
+    original = root / "f1_edge_of_competence" / "report"
+    assert (tmp_path / "again" / "verdict.json").read_text() == (original / "verdict.json").read_text()
+    assert (tmp_path / "again" / "report.md").read_text() == (original / "report.md").read_text()
+
+
+def test_pooling_refuses_one_seed_run_twice_and_needs_an_out(runs, tmp_path):
+    root, _ = runs
+    archive = root / "f1_edge_of_competence" / "report" / "run.json"
+    data = json.loads(archive.read_text())
+    data["records"]["rl[rl=edge,seed=0]"]["hash"] = "0" * 64  # seed 0 again, built otherwise
+    other = tmp_path / "run.json"
+    other.write_text(json.dumps(data))
+    refused = interplay("report", archive, other, "--out", tmp_path / "pooled")
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1
+    assert "rl[rl=edge,seed=0] was run differently" in refused.stderr
+    no_out = interplay("report", archive, root / "f1_seeds_0_1")
+    assert no_out.returncode == 2 and "--out" in no_out.stderr
+    not_an_archive = interplay("report", root / "f1_edge_of_competence" / "report" / "verdict.json")
+    assert not_an_archive.returncode == 2 and "not a run archive" in not_an_archive.stderr
 
 
 def test_the_demo_under_torchrun_reports_what_one_process_does(runs, tmp_path):

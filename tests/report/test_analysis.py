@@ -7,13 +7,14 @@ import pytest
 from interplay.report.analysis import EvalTable, arm_matrix
 
 
-def write_samples(path, successes: list[list[bool]], ops: list[int], answers=None):
+def write_samples(path, successes: list[list[bool]], ops: list[int], answers=None, ids=None):
     lines = []
     for index, (row, op) in enumerate(zip(successes, ops)):
         for sample, ok in enumerate(row):
             answer = ok if answers is None else answers[index][sample]
             lines.append(json.dumps({"problem_index": index, "op": op, "context": "zoo", "sample": sample,
-                                     "strict_correct": ok, "answer_correct": answer}))
+                                     "strict_correct": ok, "answer_correct": answer}
+                                    | ({"id": ids[index]} if ids else {})))
     path.write_text("\n".join(lines) + "\n")
     return EvalTable.load(path)
 
@@ -35,3 +36,20 @@ def test_tables_of_one_model_concatenate_in_order(tmp_path):
     assert both.values("pass", 1).tolist() == pytest.approx([0.5, 0.0, 1.0])
     assert arm_matrix([both], "pass", 1, ops=[8]).tolist() == [[0.0, 1.0]]
     assert EvalTable.concat([first]) is first
+
+
+def test_seeds_are_matched_on_the_problems_they_share(tmp_path):
+    """Seed 0's own probe called op 9 hard, so its model was evaluated on an extra op-9 problem that seed 1's
+    was not: each seed's row keeps the problems both have, in the same order, whatever each file's order."""
+    seed0 = write_samples(tmp_path / "0.jsonl", [[True, False], [True, True], [False, False]], [9, 9, 10],
+                          ids=["t9", "x9", "x10"])
+    seed1 = write_samples(tmp_path / "1.jsonl", [[False, False], [True, True]], [10, 9], ids=["x10", "t9"])
+    assert arm_matrix([seed0, seed1], "pass", 1).tolist() == [[0.5, 0.0], [1.0, 0.0]]
+    assert arm_matrix([seed0, seed1], "pass", 1, ops=[9]).tolist() == [[0.5], [1.0]]
+    assert arm_matrix([seed0], "pass", 1, ops=[9]).tolist() == [[0.5, 1.0]]  # one seed keeps all its problems
+
+
+def test_a_table_survives_its_json_form(tmp_path):
+    table = write_samples(tmp_path / "s.jsonl", [[True, False], [False, False]], [2, 8], ids=["a", "b"])
+    again = EvalTable.from_dict(json.loads(json.dumps(table.to_dict())))
+    assert again.ids.tolist() == ["a", "b"] and again.values("pass", 1).tolist() == table.values("pass", 1).tolist()

@@ -1,8 +1,9 @@
 """Numbers a report stands on: per-problem pass@k from eval samples, as arms for bootstrap.py.
 
-An *arm* is one model variant evaluated once per seed on the same problem set: a matrix of
-per-problem values with one row per seed (`arm_matrix`); interplay/bootstrap.py turns arms into
-intervals and paired differences.
+An *arm* is one model variant evaluated once per seed: a matrix of per-problem values with one row
+per seed (`arm_matrix`), on the problems every seed was evaluated on; interplay/bootstrap.py turns arms
+into intervals and paired differences. Seeds with a base of their own can differ in their problems
+(extra problems at the ops their own probe called hard), so rows are matched by problem id.
 """
 
 from __future__ import annotations
@@ -17,10 +18,14 @@ import numpy as np
 from interplay.verify.passk import pass_at_k
 
 
+FIELDS = ("ids", "ops", "contexts", "samples", "strict", "answer", "right_answer_wrong_process")
+
+
 @dataclass
 class EvalTable:
-    """One evaluation: per problem (in problem order) its op, context, sample count and successes."""
+    """One evaluation: per problem (in problem order) its id, op, context, sample count and successes."""
 
+    ids: np.ndarray
     ops: np.ndarray
     contexts: np.ndarray
     samples: np.ndarray
@@ -37,6 +42,7 @@ class EvalTable:
                 rows[row["problem_index"]].append(row)
         problems = [rows[i] for i in sorted(rows)]
         return cls(
+            ids=np.array([p[0].get("id") or f"problem {i}" for i, p in zip(sorted(rows), problems)]),
             ops=np.array([p[0]["op"] for p in problems]),
             contexts=np.array([p[0]["context"] for p in problems]),
             samples=np.array([len(p) for p in problems]),
@@ -51,8 +57,15 @@ class EvalTable:
         """One model's evaluations on several problem sets as one table, their problems in the given order."""
         if len(tables) == 1:
             return tables[0]
-        fields = ("ops", "contexts", "samples", "strict", "answer", "right_answer_wrong_process")
-        return cls(**{name: np.concatenate([getattr(t, name) for t in tables]) for name in fields})
+        return cls(**{name: np.concatenate([getattr(t, name) for t in tables]) for name in FIELDS})
+
+    def to_dict(self) -> dict:
+        """Plain lists by field, for a JSON file (report/archive.py); `from_dict` reads them back."""
+        return {name: getattr(self, name).tolist() for name in FIELDS}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "EvalTable":
+        return cls(**{name: np.array(data[name]) for name in FIELDS})
 
     def select(self, ops=None, context: str | None = None) -> np.ndarray:
         keep = np.ones(len(self.ops), dtype=bool)
@@ -74,6 +87,20 @@ class EvalTable:
         raise ValueError(metric)
 
 
-def arm_matrix(tables: list[EvalTable], metric: str, k: int, ops=None, context: str | None = None) -> np.ndarray:
-    """(seeds, problems) matrix of per-problem values of one arm on the selected problems."""
-    return np.stack([t.values(metric, k)[t.select(ops, context)] for t in tables])
+def shared_columns(tables: list[EvalTable]) -> list[np.ndarray]:
+    """For each table the positions of the problems that every table has, in the first table's order."""
+    first = tables[0].ids
+    if all(np.array_equal(t.ids, first) for t in tables[1:]):
+        return [np.arange(len(first))] * len(tables)
+    common = set(first.tolist()).intersection(*(t.ids.tolist() for t in tables[1:]))
+    order = [problem for problem in first.tolist() if problem in common]
+    positions = [{problem: n for n, problem in enumerate(t.ids.tolist())} for t in tables]
+    return [np.array([where[problem] for problem in order], dtype=int) for where in positions]
+
+
+def arm_matrix(tables: list[EvalTable], metric: str, k: int, ops=None, context: str | None = None,
+               columns: list[np.ndarray] | None = None) -> np.ndarray:
+    """(seeds, problems) matrix of per-problem values of one arm on the selected problems that every table
+    has (`columns`: each table's positions of them, as `shared_columns` gives; by default this arm's own)."""
+    columns = shared_columns(tables) if columns is None else columns
+    return np.stack([t.values(metric, k)[c][t.select(ops, context)[c]] for t, c in zip(tables, columns)])

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from interplay.bootstrap import Estimate, difference, estimate
-from interplay.report.analysis import arm_matrix
+from interplay.report.analysis import arm_matrix, shared_columns
 from interplay.report.rundata import RunData
 from interplay.world.mixture import format_ops
 
@@ -86,11 +86,14 @@ def measure(run: RunData, stage: str, axes: dict, metric: str, k: int, ops=None,
 
 def compare(run: RunData, a: tuple[str, dict], b: tuple[str, dict], metric: str, k: int, ops=None,
             context=None) -> Estimate | None:
-    """Arm a minus arm b, (stage, axes) each, paired on the same problems; None if either is missing."""
+    """Arm a minus arm b, (stage, axes) each, paired on the problems both have in every seed; None if either
+    is missing."""
     ta, tb = run.evals(a[0], **a[1]), run.evals(b[0], **b[1])
     if not ta or not tb or not ops:
         return None
-    return difference(arm_matrix(ta, metric, k, ops, context), arm_matrix(tb, metric, k, ops, context))
+    columns = shared_columns(ta + tb)
+    return difference(arm_matrix(ta, metric, k, ops, context, columns[:len(ta)]),
+                      arm_matrix(tb, metric, k, ops, context, columns[len(ta):]))
 
 
 def cell(e: Estimate | None) -> str:

@@ -1,9 +1,11 @@
-"""`interplay report RUN_DIR`: report.md and a self-contained report.html (figures embedded).
+"""`interplay report RUN [RUN ...]`: report.md, a self-contained report.html (figures embedded) and run.json.
 
-    interplay report runs/f1_edge_of_competence-cpu
+    interplay report runs/f1_edge_of_competence-cpu              # writes runs/f1_edge_of_competence-cpu/report/
+    interplay report runs/f1_s2 results/f1/seed1/run.json --out runs/f1_pooled   # seeds of two runs, pooled
 
 One list of blocks (headings, paragraphs, tables, figures) is rendered twice, as Markdown next
 to its PNG files and as a single HTML file with the PNGs inlined, so the two never disagree.
+run.json is the run without its checkpoints (report/archive.py): a report can be written again from it.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ import json
 import re
 from pathlib import Path
 
+from interplay.errors import UserError
 from interplay.jsonl import atomic_write_text
+from interplay.report.archive import write_archive
 from interplay.report.claims import RULE, Section
 from interplay.report.findings import get_finding
+from interplay.report.pool import open_runs
 from interplay.report.rundata import RunData
 
 
@@ -132,11 +137,15 @@ def _html(blocks: list[tuple], title: str) -> str:
             f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n")
 
 
-def write_report(run_dir: str | Path) -> tuple[Path, Path]:
+def write_report(runs: str | Path | list[str | Path], out: str | Path | None = None) -> tuple[Path, Path]:
+    """The report of a run (a directory or a run.json), or of several runs' seeds pooled, in `out`: by
+    default a run directory's report/, or the directory of a run.json."""
     from interplay.report.figures import calibration
 
-    run = RunData(run_dir)
-    directory = run.out / "report"
+    run = open_runs(runs if isinstance(runs, list) else [runs])
+    directory = Path(out) if out is not None else run.report_dir
+    if directory is None:
+        raise UserError("a report of several runs needs --out DIR")
     directory.mkdir(parents=True, exist_ok=True)
     section = get_finding(run.finding).section(run, directory)
     blocks = _blocks(run, section, calibration(run, directory / "calibration.png"))
@@ -147,10 +156,15 @@ def write_report(run_dir: str | Path) -> tuple[Path, Path]:
         {"finding": run.finding, "verdict": section.verdict(),
          "checks": [{"claim": c.claim, "kind": c.kind, "main": c.main, "outcome": c.label(),
                      "estimate": c.estimate.to_dict() if c.estimate else None} for c in section.checks]}, indent=1) + "\n")
+    write_archive(run, directory / "run.json")
     return markdown, page
 
 
 def add_parser(commands) -> None:
-    parser = commands.add_parser("report", help="write report.md and report.html for a run directory")
-    parser.add_argument("run_dir", help="a directory written by `interplay run`")
-    parser.set_defaults(handler=lambda args: print("\n".join(map(str, write_report(args.run_dir)))))
+    parser = commands.add_parser("report", help="write report.md, report.html and run.json for a run (or runs pooled)")
+    parser.add_argument("runs", nargs="+", metavar="RUN",
+                        help="a directory written by `interplay run`, or a run.json written by `interplay report`; "
+                             "several (of one recipe, different seeds) are pooled")
+    parser.add_argument("--out", help="where to write (default: RUN/report/ for a run directory, the directory of a "
+                                      "run.json; needed for several runs)")
+    parser.set_defaults(handler=lambda args: print("\n".join(map(str, write_report(args.runs, args.out)))))

@@ -1,4 +1,10 @@
-"""Read a finished (or partly finished) run directory: its plan, stage records, evals and probe."""
+"""Read a finished (or partly finished) run directory: its plan, stage records, evals and probe.
+
+`RunData` reads a directory that `interplay run` wrote, its stages' outputs in the stage cache;
+report/archive.py reads the same from one JSON file (a run without its checkpoints) and report/pool.py
+joins runs of different seeds. A report sees a run only through `plan`, `records` and the three readers
+`eval_table`, `probe` and `metrics`.
+"""
 
 from __future__ import annotations
 
@@ -12,17 +18,40 @@ from interplay.report.analysis import EvalTable
 
 
 class RunData:
+    """A run directory of `interplay run`: its plan and the records of its finished stages."""
+
     def __init__(self, out: str | Path):
-        self.out = Path(out)
-        plan_path = self.out / "plan.json"
+        out = Path(out)
+        plan_path = out / "plan.json"
         if not plan_path.exists():
-            raise UserError(f"{self.out}: not a run directory (no plan.json; run `interplay run` first)")
-        self.plan = json.loads(plan_path.read_text())
-        self.instances = {i["key"]: i for i in self.plan["instances"]}
-        self.records = {}
-        for key, instance in self.instances.items():
+            raise UserError(f"{out}: not a run directory (no plan.json; run `interplay run` first)")
+        plan = json.loads(plan_path.read_text())
+        records = {}
+        for instance in plan["instances"]:
             if instance["record"] and Path(instance["record"]).exists():
-                self.records[key] = json.loads(Path(instance["record"]).read_text())
+                records[instance["key"]] = json.loads(Path(instance["record"]).read_text())
+        self._hold(plan, records, report_dir=out / "report")
+
+    def _hold(self, plan: dict, records: dict[str, dict], report_dir: Path | None) -> None:
+        self.plan = plan
+        self.instances = {i["key"]: i for i in plan["instances"]}
+        self.records = records
+        self.report_dir = report_dir  # where its report goes unless told otherwise
+
+    def eval_table(self, key: str) -> EvalTable:
+        """The per-problem counts of the finished eval stage `key`."""
+        return EvalTable.load(self.records[key]["outputs"]["samples"])
+
+    def probe(self, key: str) -> dict:
+        """The competence.json of the finished probe stage `key`."""
+        return json.loads(Path(self.records[key]["outputs"]["competence"]).read_text())
+
+    def metrics(self, key: str) -> list[dict]:
+        """The training metrics of stage `key` ([] for a stage that has none or has not run)."""
+        path = self.records.get(key, {}).get("outputs", {}).get("metrics")
+        if not path or not Path(path).exists():
+            return []
+        return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
 
     @property
     def finding(self) -> str:
@@ -52,21 +81,20 @@ class RunData:
         for key, instance in self.instances.items():
             if instance["kind"] == "eval" and instance["inputs"].get("model") in by_model:
                 by_model[instance["inputs"]["model"]].append(key)
-        return [EvalTable.concat([self._table(self.records[key]["outputs"]["samples"]) for key in evals])
+        return [EvalTable.concat([self._table(key) for key in evals])
                 for evals in by_model.values() if evals and all(key in self.records for key in evals)]
 
-    def _table(self, path: str) -> EvalTable:
+    def _table(self, key: str) -> EvalTable:
         cache = self.__dict__.setdefault("_tables", {})
-        if path not in cache:
-            cache[path] = EvalTable.load(path)
-        return cache[path]
+        if key not in cache:
+            cache[key] = self.eval_table(key)
+        return cache[key]
 
     @cached_property
     def probes(self) -> dict[str, dict]:
         """Each finished probe's competence.json by its instance key: one, or one per seed where every
         seed pre-trains its own base."""
-        return {key: json.loads(Path(record["outputs"]["competence"]).read_text())
-                for key, record in self.records.items() if record["kind"] == "probe"}
+        return {key: self.probe(key) for key, record in self.records.items() if record["kind"] == "probe"}
 
     @cached_property
     def competence(self) -> dict | None:
@@ -91,12 +119,6 @@ class RunData:
         for op, row in (self.competence or {"ops": {}})["ops"].items():
             regimes[labels[row["label"]]].append(int(op))
         return regimes
-
-    def metrics(self, key: str) -> list[dict]:
-        path = self.records.get(key, {}).get("outputs", {}).get("metrics")
-        if not path or not Path(path).exists():
-            return []
-        return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
 
     def seconds(self) -> float:
         return sum(r.get("seconds", 0.0) for r in self.records.values())
