@@ -4,16 +4,17 @@ import json
 
 import pytest
 
-from interplay.report.analysis import EvalTable, arm_matrix
+from interplay.report.analysis import FIELDS, EvalTable, arm_matrix
 
 
-def write_samples(path, successes: list[list[bool]], ops: list[int], answers=None, ids=None):
+def write_samples(path, successes: list[list[bool]], ops: list[int], answers=None, ids=None, completions=None):
     lines = []
     for index, (row, op) in enumerate(zip(successes, ops)):
         for sample, ok in enumerate(row):
             answer = ok if answers is None else answers[index][sample]
             lines.append(json.dumps({"problem_index": index, "op": op, "context": "zoo", "sample": sample,
-                                     "strict_correct": ok, "answer_correct": answer}
+                                     "strict_correct": ok, "answer_correct": answer,
+                                     "completion": completions[index][sample] if completions else f"{index}/{sample}"}
                                     | ({"id": ids[index]} if ids else {})))
     path.write_text("\n".join(lines) + "\n")
     return EvalTable.load(path)
@@ -25,7 +26,14 @@ def test_table_gives_unbiased_pass_at_k_per_problem(tmp_path):
     assert table.values("pass", 1).tolist() == pytest.approx([0.25, 0.0, 1.0])
     assert table.values("pass", 2).tolist() == pytest.approx([0.5, 0.0, 1.0])  # 1 - C(3,2)/C(4,2)
     assert table.values("rawp").tolist() == [0.25, 0.25, 0.0]
+    assert table.values("distinct").tolist() == [1.0, 1.0, 1.0]
     assert arm_matrix([table], "pass", 1, ops=[3]).tolist() == [[0.0, 1.0]]
+
+
+def test_breadth_counts_the_different_completions_of_a_problem(tmp_path):
+    table = write_samples(tmp_path / "s.jsonl", [[True, True, False, False], [False] * 4], [5, 5],
+                          completions=[["a", "a", "b", "c"], ["x"] * 4])
+    assert table.values("distinct").tolist() == [0.75, 0.25]
 
 
 def test_tables_of_one_model_concatenate_in_order(tmp_path):
@@ -52,4 +60,5 @@ def test_seeds_are_matched_on_the_problems_they_share(tmp_path):
 def test_a_table_survives_its_json_form(tmp_path):
     table = write_samples(tmp_path / "s.jsonl", [[True, False], [False, False]], [2, 8], ids=["a", "b"])
     again = EvalTable.from_dict(json.loads(json.dumps(table.to_dict())))
-    assert again.ids.tolist() == ["a", "b"] and again.values("pass", 1).tolist() == table.values("pass", 1).tolist()
+    assert again.ids.tolist() == ["a", "b"]
+    assert all((getattr(again, name) == getattr(table, name)).all() for name in FIELDS)

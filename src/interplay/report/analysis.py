@@ -18,7 +18,7 @@ import numpy as np
 from interplay.verify.passk import pass_at_k
 
 
-FIELDS = ("ids", "ops", "contexts", "samples", "strict", "answer", "right_answer_wrong_process")
+FIELDS = ("ids", "ops", "contexts", "samples", "strict", "answer", "right_answer_wrong_process", "distinct")
 
 
 @dataclass
@@ -32,6 +32,7 @@ class EvalTable:
     strict: np.ndarray
     answer: np.ndarray
     right_answer_wrong_process: np.ndarray
+    distinct: np.ndarray  # different completions among its samples: how spread the model's sampling is
 
     @classmethod
     def load(cls, path: str | Path) -> "EvalTable":
@@ -50,6 +51,7 @@ class EvalTable:
             answer=np.array([sum(s["answer_correct"] for s in p) for p in problems]),
             right_answer_wrong_process=np.array([sum(s["answer_correct"] and not s["strict_correct"] for s in p)
                                                  for p in problems]),
+            distinct=np.array([len({s.get("completion") for s in p}) for p in problems]),
         )
 
     @classmethod
@@ -76,14 +78,17 @@ class EvalTable:
         return keep
 
     def values(self, metric: str, k: int = 1) -> np.ndarray:
-        """Per-problem values: 'pass' (strict pass@k), 'answer' (answer-only pass@k) or 'rawp'
-        (share of samples with the right answer and wrong reasoning)."""
+        """Per-problem values: 'pass' (strict pass@k), 'answer' (answer-only pass@k), 'rawp' (share of
+        samples with the right answer and wrong reasoning) or 'distinct' (different completions per sample:
+        1 when no two of the n are equal, 1/n when all n are the same)."""
         if metric == "pass":
             return pass_at_k(self.samples, self.strict, min(k, int(self.samples.min())))
         if metric == "answer":
             return pass_at_k(self.samples, self.answer, min(k, int(self.samples.min())))
         if metric == "rawp":
             return self.right_answer_wrong_process / self.samples
+        if metric == "distinct":
+            return self.distinct / self.samples
         raise ValueError(metric)
 
 

@@ -35,8 +35,21 @@ def finding_1(run: RunData, out: Path) -> Section:
         Check("RL on edge raises edge pass@1", "increase", compare(run, ("rl", {"rl": "edge"}), base, "pass", 1, regimes["edge"]), main=False),
         Check(f"RL on edge raises hard pass@{k}", "increase", compare(run, ("rl", {"rl": "edge"}), base, "pass", k, regimes["hard"]), main=False),
     ]
+    section.notes.append(breadth(run, arms, regimes["edge"]))
     section.figures.append(passk_curves(run, arms, regimes, out / "f1_pass_at_k.png"))
     return section
+
+
+def breadth(run: RunData, arms, ops: list[int]) -> str:
+    """How spread each model's samples are on the edge ops: pass@k at large k needs different tries, so RL
+    that makes the samples alike can lower it while raising pass@1."""
+    spreads = [(label, measure(run, stage, axes, "distinct", 1, ops)) for label, stage, axes in arms]
+    spreads = [f"{label} {e.text(2)}" for label, e in spreads if e is not None]
+    if not spreads:
+        return ""
+    edge = compare(run, ("rl", {"rl": "edge"}), ("base", {}), "distinct", 1, ops)
+    return (f"Breadth on the edge ops ({ops_text(ops)}): different completions per sample (1 = no two alike), mean over "
+            f"problems: {'; '.join(spreads)}" + (f". RL on edge minus the base: {edge.text()}." if edge else "."))
 
 
 def passk_curves(run: RunData, arms, regimes: dict, path: Path) -> Path:
