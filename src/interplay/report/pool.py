@@ -49,10 +49,9 @@ class PooledRun(RunData):
                 owner = self._owner.get(key)
                 if owner is None:
                     self._owner[key] = run
-                elif owner.records[key].get("hash") != run.records[key].get("hash"):
+                elif (theirs := owner.records[key].get("hash")) != (ours := run.records[key].get("hash")):
                     raise UserError(f"stage {key} was run differently in two of the runs pooled (hashes "
-                                    f"{str(owner.records[key].get('hash'))[:10]} and {str(run.records[key].get('hash'))[:10]}); "
-                                    "pool runs of different seeds")
+                                    f"{str(theirs)[:10]} and {str(ours)[:10]}); pool runs of different seeds")
         seeds = sorted({seed for run in runs for seed in run.plan.get("seeds", [])})
         plan = {**first.plan, "seeds": seeds, "instances": list(instances.values())}
         records = {key: self._owner[key].records[key] for key in instances if key in self._owner}

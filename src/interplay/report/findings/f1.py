@@ -48,8 +48,8 @@ def breadth(run: RunData, arms, ops: list[int]) -> str:
     if not spreads:
         return ""
     edge = compare(run, ("rl", {"rl": "edge"}), ("base", {}), "distinct", 1, ops)
-    return (f"Breadth on the edge ops ({ops_text(ops)}): different completions per sample (1 = no two alike), mean over "
-            f"problems: {'; '.join(spreads)}" + (f". RL on edge minus the base: {edge.text()}." if edge else "."))
+    return (f"Breadth on the edge ops ({ops_text(ops)}): different completions per sample (1 = no two alike), "
+            f"mean over problems: {'; '.join(spreads)}" + (f". RL on edge minus the base: {edge.text()}." if edge else "."))
 
 
 def passk_curves(run: RunData, arms, regimes: dict, path: Path) -> Path:
