@@ -41,9 +41,10 @@ class EvalTable:
             for line in handle:
                 row = json.loads(line)
                 rows[row["problem_index"]].append(row)
-        problems = [rows[i] for i in sorted(rows)]
+        indices = sorted(rows)
+        problems = [rows[i] for i in indices]
         return cls(
-            ids=np.array([p[0].get("id") or f"problem {i}" for i, p in zip(sorted(rows), problems)]),
+            ids=np.array([p[0].get("id") or f"problem {i}" for i, p in zip(indices, problems)]),
             ops=np.array([p[0]["op"] for p in problems]),
             contexts=np.array([p[0]["context"] for p in problems]),
             samples=np.array([len(p) for p in problems]),

@@ -28,7 +28,7 @@ def archive(run: RunData) -> dict:
         "format": FORMAT,
         "plan": run.plan,
         "records": finished,
-        "probes": {key: run.probe(key) for key, record in finished.items() if record["kind"] == "probe"},
+        "probes": run.probes,
         "evals": {key: run.eval_table(key).to_dict() for key, record in finished.items() if record["kind"] == "eval"},
         "metrics": {key: rows for key in finished if (rows := run.metrics(key))},
     }
@@ -54,7 +54,7 @@ class ArchivedRun(RunData):
         self._probes, self._evals, self._metrics = data["probes"], data["evals"], data["metrics"]
         self._hold(data["plan"], data["records"], report_dir=path.parent)
 
-    def eval_table(self, key: str) -> EvalTable:
+    def _read_eval_table(self, key: str) -> EvalTable:
         return EvalTable.from_dict(self._evals[key])
 
     def probe(self, key: str) -> dict:

@@ -57,7 +57,7 @@ class PooledRun(RunData):
         records = {key: self._owner[key].records[key] for key in instances if key in self._owner}
         self._hold(plan, records, report_dir=None)
 
-    def eval_table(self, key: str) -> EvalTable:
+    def _read_eval_table(self, key: str) -> EvalTable:
         return self._owner[key].eval_table(key)
 
     def probe(self, key: str) -> dict:

@@ -2,8 +2,8 @@
 
 `RunData` reads a directory that `interplay run` wrote, its stages' outputs in the stage cache;
 report/archive.py reads the same from one JSON file (a run without its checkpoints) and report/pool.py
-joins runs of different seeds. A report sees a run only through `plan`, `records` and the three readers
-`eval_table`, `probe` and `metrics`.
+joins runs of different seeds. A report sees a run only through `plan`, `records` and three readers:
+`eval_table` (cached; subclasses say where a table comes from in `_read_eval_table`), `probe` and `metrics`.
 """
 
 from __future__ import annotations
@@ -39,7 +39,14 @@ class RunData:
         self.report_dir = report_dir  # where its report goes unless told otherwise
 
     def eval_table(self, key: str) -> EvalTable:
-        """The per-problem counts of the finished eval stage `key`."""
+        """The per-problem counts of the finished eval stage `key`, read once (a report and its run.json
+        both need every table)."""
+        cache = self.__dict__.setdefault("_tables", {})
+        if key not in cache:
+            cache[key] = self._read_eval_table(key)
+        return cache[key]
+
+    def _read_eval_table(self, key: str) -> EvalTable:
         return EvalTable.load(self.records[key]["outputs"]["samples"])
 
     def probe(self, key: str) -> dict:
@@ -81,14 +88,8 @@ class RunData:
         for key, instance in self.instances.items():
             if instance["kind"] == "eval" and instance["inputs"].get("model") in by_model:
                 by_model[instance["inputs"]["model"]].append(key)
-        return [EvalTable.concat([self._table(key) for key in evals])
+        return [EvalTable.concat([self.eval_table(key) for key in evals])
                 for evals in by_model.values() if evals and all(key in self.records for key in evals)]
-
-    def _table(self, key: str) -> EvalTable:
-        cache = self.__dict__.setdefault("_tables", {})
-        if key not in cache:
-            cache[key] = self.eval_table(key)
-        return cache[key]
 
     @cached_property
     def probes(self) -> dict[str, dict]:
