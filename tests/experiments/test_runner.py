@@ -15,7 +15,7 @@ import pytest
 
 from interplay.errors import StopRequested
 from interplay.experiments.recipe import Recipe
-from interplay.experiments.runner import EARLIER_RUNS_FILE, STAGE_FILE, Run
+from interplay.experiments.runner import EARLIER_RUNS_FILE, STAGE_FILE, Run, busy_machine_note
 from interplay.report.claims import NO_GAIN_MARGIN
 from interplay.train.precision import cpu_description
 from interplay.world.mixture import parse_ops
@@ -418,3 +418,9 @@ def test_only_runs_the_named_stages_and_what_they_read(runs, tmp_path):
     assert not (tmp_path / "only" / "report").exists()
     wrong = interplay("run", RECIPES / "f4_process_rewards.toml", "--scale", "tiny", "--only", "prob")
     assert wrong.returncode == 2 and "no stage prob" in wrong.stderr
+
+
+def test_a_plan_timed_on_a_busy_machine_says_its_cpu_times_are_too_long():
+    assert busy_machine_note(0.2, 2) is None and busy_machine_note(3.0, 16) is None
+    note = busy_machine_note(1.9, 2)
+    assert note.startswith("CPU time was timed on a busy machine (load average 1.9 on 2 CPUs): too long")

@@ -227,6 +227,7 @@ class Run:
         from interplay.train.precision import cpu_description
 
         timed = self.scale != "paper"
+        load = os.getloadavg()[0] if timed and hasattr(os, "getloadavg") else 0.0  # before the timing adds its own
         configs: dict[str, object] = {}
         problems: dict[str, int] = {}
         lines = [f"recipe {self.recipe.name} (finding {self.recipe.finding}) at scale {self.scale}, seeds {self.seeds}",
@@ -271,6 +272,7 @@ class Run:
                                  for key, r in rates.items())
             lines.append(f"CPU time: rough, at rates timed just now on {cpu_description()}, {torch.get_num_threads()} threads "
                          f"({measured or 'no model stage'})")
+            lines += filter(None, [busy_machine_note(load, os.cpu_count() or 1)])
         else:
             lines.append("CPU time: not timed at paper scale (it runs on GPUs)")
         lines.append(f"H100 time: FLOPs at {gpu.TRAIN_MFU:.0%} MFU for training and {gpu.SAMPLE_MFU:.0%} for sampling of "
@@ -316,6 +318,15 @@ class Run:
             self.records[instance.key] = json.loads(record.read_text())
             return "cached"
         return "to run"
+
+
+def busy_machine_note(load: float, cpus: int) -> str | None:
+    """A line for a plan timed while other work ran (a 1-minute load average of a quarter of the CPUs or more):
+    its threads slowed the timing, so the CPU times are too long."""
+    if load < 0.25 * cpus:
+        return None
+    return (f"CPU time was timed on a busy machine (load average {load:.1f} on {cpus} CPUs): too long, by ~2.5-3x "
+            "beside a run holding every core (measured on 2 cores); plan again when it is idle")
 
 
 def _problem_count(instance: Instance, settings: dict, known: dict[str, int]) -> int:
