@@ -272,7 +272,9 @@ class Run:
                                  for key, r in rates.items())
             lines.append(f"CPU time: rough, at rates timed just now on {cpu_description()}, {torch.get_num_threads()} threads "
                          f"({measured or 'no model stage'})")
-            lines += filter(None, [busy_machine_note(load, os.cpu_count() or 1)])
+            busy = busy_machine_note(load, os.cpu_count() or 1)
+            if busy:
+                lines.append(busy)
         else:
             lines.append("CPU time: not timed at paper scale (it runs on GPUs)")
         lines.append(f"H100 time: FLOPs at {gpu.TRAIN_MFU:.0%} MFU for training and {gpu.SAMPLE_MFU:.0%} for sampling of "
