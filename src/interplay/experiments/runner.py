@@ -221,10 +221,7 @@ class Run:
     def describe(self) -> str:
         """The plan: every instance with its inputs, estimated FLOPs, CPU time (timed here), time on one
         H100 and GPU memory, and cache state. Paper scale is not timed on this CPU: it runs on GPUs."""
-        import torch  # here, not at the top: `interplay run --help` and the CLI's other commands stay torch-free
-
-        from interplay.experiments import gpu
-        from interplay.train.precision import cpu_description
+        from interplay.experiments import gpu  # here, not at the top: `interplay run --help` stays torch-free
 
         timed = self.scale != "paper"
         load = os.getloadavg()[0] if timed and hasattr(os, "getloadavg") else 0.0  # before the timing adds its own
@@ -270,8 +267,7 @@ class Run:
         if timed:
             measured = "; ".join(f"{key}: train {r.train_flops_per_s:.2g} FLOP/s in {r.dtype}, sample {r.sample_flops_per_s:.2g} FLOP/s"
                                  for key, r in rates.items())
-            lines.append(f"CPU time: rough, at rates timed just now on {cpu_description()}, {torch.get_num_threads()} threads "
-                         f"({measured or 'no model stage'})")
+            lines.append(f"CPU time: rough, at rates timed just now on {_machine()} ({measured or 'no model stage'})")
             busy = busy_machine_note(load, os.cpu_count() or 1)
             if busy:
                 lines.append(busy)
@@ -323,9 +319,10 @@ class Run:
 
 
 def busy_machine_note(load: float, cpus: int) -> str | None:
-    """A line for a plan timed while other work ran (a 1-minute load average of a quarter of the CPUs or more):
-    its threads slowed the timing, so the CPU times are too long."""
-    if load < 0.25 * cpus:
+    """A line for a plan timed while other work ran (a 1-minute load average of half the CPUs or more: the
+    average decays slowly, so a job that just ended leaves a smaller one): its threads slowed the timing, so the
+    CPU times are too long."""
+    if load < 0.5 * cpus:
         return None
     return (f"CPU time was timed on a busy machine (load average {load:.1f} on {cpus} CPUs): too long, by ~2.5-3x "
             "beside a run holding every core (measured on 2 cores); plan again when it is idle")

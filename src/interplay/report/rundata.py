@@ -37,14 +37,14 @@ class RunData:
         self.instances = {i["key"]: i for i in plan["instances"]}
         self.records = records
         self.report_dir = report_dir  # where its report goes unless told otherwise
+        self._tables: dict[str, EvalTable] = {}  # eval tables read so far, by key
 
     def eval_table(self, key: str) -> EvalTable:
         """The per-problem counts of the finished eval stage `key`, read once (a report and its run.json
         both need every table)."""
-        cache = self.__dict__.setdefault("_tables", {})
-        if key not in cache:
-            cache[key] = self._read_eval_table(key)
-        return cache[key]
+        if key not in self._tables:
+            self._tables[key] = self._read_eval_table(key)
+        return self._tables[key]
 
     def _read_eval_table(self, key: str) -> EvalTable:
         return EvalTable.load(self.records[key]["outputs"]["samples"])
