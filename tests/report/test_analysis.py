@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from interplay.report.analysis import FIELDS, EvalTable, arm_matrix
@@ -34,6 +35,14 @@ def test_breadth_counts_the_different_completions_of_a_problem(tmp_path):
     table = write_samples(tmp_path / "s.jsonl", [[True, True, False, False], [False] * 4], [5, 5],
                           completions=[["a", "a", "b", "c"], ["x"] * 4])
     assert table.values("distinct").tolist() == [0.75, 0.25]
+    assert table.values("distinct_right").tolist() == [1, 0]  # "a" twice, right both times
+    assert table.values("distinct_wrong").tolist() == [2, 1]
+
+
+def test_a_completion_right_in_one_sample_and_wrong_in_none_counts_once(tmp_path):
+    table = write_samples(tmp_path / "s.jsonl", [[True, True, True, False]], [5], completions=[["a", "b", "a", "c"]])
+    assert table.values("distinct_right").tolist() == [2]
+    assert table.values("distinct_wrong").tolist() == [1]
 
 
 def test_tables_of_one_model_concatenate_in_order(tmp_path):
@@ -62,3 +71,11 @@ def test_a_table_survives_its_json_form(tmp_path):
     again = EvalTable.from_dict(json.loads(json.dumps(table.to_dict())))
     assert again.ids.tolist() == ["a", "b"]
     assert all((getattr(again, name) == getattr(table, name)).all() for name in FIELDS)
+
+
+def test_an_archive_from_before_the_right_completions_were_counted_reads_them_as_unknown(tmp_path):
+    table = write_samples(tmp_path / "s.jsonl", [[True, False], [False, False]], [2, 8], ids=["a", "b"])
+    old = {name: values for name, values in table.to_dict().items() if name != "distinct_right"}
+    again = EvalTable.from_dict(old)
+    assert np.isnan(again.values("distinct_right")).all()
+    assert again.values("pass", 1).tolist() == [0.5, 0.0]

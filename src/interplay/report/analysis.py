@@ -18,7 +18,8 @@ import numpy as np
 from interplay.verify.passk import pass_at_k
 
 
-FIELDS = ("ids", "ops", "contexts", "samples", "strict", "answer", "right_answer_wrong_process", "distinct")
+FIELDS = ("ids", "ops", "contexts", "samples", "strict", "answer", "right_answer_wrong_process", "distinct",
+          "distinct_right")
 
 
 @dataclass
@@ -33,6 +34,7 @@ class EvalTable:
     answer: np.ndarray
     right_answer_wrong_process: np.ndarray
     distinct: np.ndarray  # different completions among its samples: how spread the model's sampling is
+    distinct_right: np.ndarray  # of them, strictly right ones (NaN in archives written before it was kept)
 
     @classmethod
     def load(cls, path: str | Path) -> "EvalTable":
@@ -53,6 +55,7 @@ class EvalTable:
             right_answer_wrong_process=np.array([sum(s["answer_correct"] and not s["strict_correct"] for s in p)
                                                  for p in problems]),
             distinct=np.array([len({s.get("completion") for s in p}) for p in problems]),
+            distinct_right=np.array([len({s.get("completion") for s in p if s["strict_correct"]}) for p in problems]),
         )
 
     @classmethod
@@ -68,7 +71,9 @@ class EvalTable:
 
     @classmethod
     def from_dict(cls, data: dict) -> "EvalTable":
-        return cls(**{name: np.array(data[name]) for name in FIELDS})
+        """A table from `to_dict`'s form; a field an older archive lacks is NaN for every problem."""
+        missing = np.full(len(data["ids"]), np.nan)
+        return cls(**{name: np.array(data[name]) if name in data else missing for name in FIELDS})
 
     def select(self, ops=None, context: str | None = None) -> np.ndarray:
         keep = np.ones(len(self.ops), dtype=bool)
@@ -80,8 +85,9 @@ class EvalTable:
 
     def values(self, metric: str, k: int = 1) -> np.ndarray:
         """Per-problem values: 'pass' (strict pass@k), 'answer' (answer-only pass@k), 'rawp' (share of
-        samples with the right answer and wrong reasoning) or 'distinct' (different completions per sample:
-        1 when no two of the n are equal, 1/n when all n are the same)."""
+        samples with the right answer and wrong reasoning), 'distinct' (different completions per sample:
+        1 when no two of the n are equal, 1/n when all n are the same), or 'distinct_right' and
+        'distinct_wrong' (how many different strictly right, and wrong, completions a problem has)."""
         if metric == "pass":
             return pass_at_k(self.samples, self.strict, min(k, int(self.samples.min())))
         if metric == "answer":
@@ -90,6 +96,10 @@ class EvalTable:
             return self.right_answer_wrong_process / self.samples
         if metric == "distinct":
             return self.distinct / self.samples
+        if metric == "distinct_right":
+            return self.distinct_right
+        if metric == "distinct_wrong":
+            return self.distinct - self.distinct_right
         raise ValueError(metric)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from interplay.report import figures
@@ -42,14 +43,27 @@ def finding_1(run: RunData, out: Path) -> Section:
 
 def breadth(run: RunData, arms, ops: list[int]) -> str:
     """How spread each model's samples are on the edge ops: pass@k at large k needs different tries, so RL
-    that makes the samples alike can lower it while raising pass@1."""
+    that makes the samples alike can lower it while raising pass@1. Split into right and wrong completions,
+    because fewer different wrong tries costs pass@k nothing, fewer different right ones does."""
     spreads = [(label, measure(run, stage, axes, "distinct", 1, ops)) for label, stage, axes in arms]
     spreads = [f"{label} {e.text(2)}" for label, e in spreads if e is not None]
     if not spreads:
         return ""
     edge = compare(run, ("rl", {"rl": "edge"}), ("base", {}), "distinct", 1, ops)
-    return (f"Breadth on the edge ops ({ops_text(ops)}): different completions per sample (1 = no two alike), "
+    text = (f"Breadth on the edge ops ({ops_text(ops)}): different completions per sample (1 = no two alike), "
             f"mean over problems: {'; '.join(spreads)}" + (f". RL on edge minus the base: {edge.text()}." if edge else "."))
+    return text + right_and_wrong(run, arms, ops)
+
+
+def right_and_wrong(run: RunData, arms, ops: list[int]) -> str:
+    """The different completions of a problem counted apart as strictly right and wrong, per model; empty for
+    archives that predate the count (NaN)."""
+    parts = []
+    for label, stage, axes in arms:
+        right, wrong = (measure(run, stage, axes, metric, 1, ops) for metric in ("distinct_right", "distinct_wrong"))
+        if right is not None and not math.isnan(right.value):
+            parts.append(f"{label} {right.value:.2f} / {wrong.value:.1f}")
+    return (" Different right / wrong completions per problem, mean: " + "; ".join(parts) + ".") if parts else ""
 
 
 def passk_curves(run: RunData, arms, regimes: dict, path: Path) -> Path:
