@@ -5,7 +5,7 @@ probe's competence, each evaluation's per-problem counts (not its completions) a
 metrics, a few hundred kB for a finding at cpu scale. Committed with the report, it outlives the stage
 cache: the report can be written again from it, and its seeds pooled with a later run's (report/pool.py):
 
-    interplay report runs/f1_s2 results/f1_edge_of_competence/seed1/run.json --out runs/f1_pooled
+    interplay report runs/f1_s2 results/f1_edge_of_competence/run.json --out runs/f1_pooled
 """
 
 from __future__ import annotations
