@@ -397,7 +397,8 @@ def _say(message: str) -> None:
 def add_parser(commands) -> None:
     parser = commands.add_parser("run", help="run a recipe: cached stages from data to report")
     parser.add_argument("recipe", help="recipe TOML file (see recipes/)")
-    parser.add_argument("--scale", default="tiny", help="tiny (tests, minutes), cpu (2 cores, about an hour), paper (GPUs)")
+    parser.add_argument("--scale", default="tiny",
+                        help="tiny (tests, minutes), cpu (2 cores, hours: --dry-run estimates them), paper (GPUs)")
     parser.add_argument("--seeds", default=None, help="comma-separated seeds (default: the recipe's)")
     parser.add_argument("--out", default=None, help="run directory (default: runs/<recipe>-<scale>)")
     parser.add_argument("--cache", default=None,
