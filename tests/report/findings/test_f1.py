@@ -48,4 +48,5 @@ def test_breadth_splits_the_different_completions_into_right_and_wrong(tmp_path)
                        right_by_model={"base": [1, 1], "rl[rl=edge]": [1, 0]})
     arms = [("base", "base", {}), ("RL on edge", "rl", {"rl": "edge"})]
     text = breadth(run, arms, [5])
-    assert text.endswith(" Different right / wrong completions per problem, mean: base 1.00 / 2.0; RL on edge 0.50 / 1.0.")
+    assert text.endswith(" Different right / wrong completions per problem, mean: "
+                         "base 1.00 / 2.0; RL on edge 0.50 / 1.0.")

@@ -56,8 +56,8 @@ def breadth(run: RunData, arms, ops: list[int]) -> str:
 
 
 def right_and_wrong(run: RunData, arms, ops: list[int]) -> str:
-    """The different completions of a problem counted apart as strictly right and wrong, per model; empty for
-    archives that predate the count (NaN)."""
+    """The different completions of a problem counted apart as strictly right and wrong, per model; a model
+    with any seed from an archive that predates the count (NaN) is left out."""
     parts = []
     for label, stage, axes in arms:
         right, wrong = (measure(run, stage, axes, metric, 1, ops) for metric in ("distinct_right", "distinct_wrong"))
