@@ -1,10 +1,14 @@
-"""Claims and verdicts by the report's written rule, floors included."""
+"""Claims and verdicts by the report's written rule, floors included; arms of the same seeds paired on them."""
+
+import json
 
 import numpy as np
 import pytest
 
 from interplay.bootstrap import Estimate, difference
-from interplay.report.claims import NO_GAIN_MARGIN, Check, Section
+from interplay.report.analysis import arm_matrix
+from interplay.report.claims import NO_GAIN_MARGIN, Check, Section, compare
+from interplay.report.rundata import RunData
 
 
 @pytest.mark.parametrize("kind, low, high, outcome", [
@@ -32,3 +36,55 @@ def test_two_arms_at_zero_are_no_evidence_against_an_increase():
     assert Check("c", "increase", floor).outcome() is None and "both 0" in Check("c", "increase", floor).label()
     assert Check("c", "increase", above).outcome() is False  # the interval ends at or below 0: it fails
     assert Check("c", "no_gain", floor).outcome() is True  # "RL does not help here" is what a floor shows
+
+
+def write_run(tmp_path, arms: dict[str, dict[str | None, list[int]]], samples: int = 4) -> RunData:
+    """A run whose models are evaluated on the same problems at op 5: arms[stage][seed] = how many of `samples`
+    samples solve each problem (seed None: one model that every seed shares)."""
+    instances = []
+    for stage, by_seed in arms.items():
+        for seed, solved in by_seed.items():
+            model = stage if seed is None else f"{stage}[seed={seed}]"
+            axes = {} if seed is None else {"seed": seed}
+            (tmp_path / f"{model}.json").write_text(json.dumps({"kind": "rl", "outputs": {}}))
+            instances.append({"key": model, "stage": stage, "kind": "rl", "axes": axes, "inputs": {},
+                              "record": str(tmp_path / f"{model}.json")})
+            lines = [json.dumps({"problem_index": i, "op": 5, "context": "zoo", "sample": s,
+                                 "strict_correct": s < hits, "answer_correct": s < hits})
+                     for i, hits in enumerate(solved) for s in range(samples)]
+            samples_path = tmp_path / f"eval {model}.jsonl"
+            samples_path.write_text("\n".join(lines) + "\n")
+            record = tmp_path / f"eval {model}.json"
+            record.write_text(json.dumps({"kind": "eval", "outputs": {"samples": str(samples_path)}}))
+            instances.append({"key": f"eval[{model}]", "stage": "eval", "kind": "eval", "axes": axes,
+                              "inputs": {"model": model}, "record": str(record)})
+    (tmp_path / "plan.json").write_text(json.dumps({"finding": "f1", "instances": instances}))
+    return RunData(tmp_path)
+
+
+def test_rl_is_compared_with_the_base_of_its_own_seed(tmp_path):
+    """Seed 1's base solves far more than seed 0's; RL adds one right sample in four on every other problem of
+    either seed. Resampling the seeds of the two arms apart would pit RL of seed 0 against the base of seed 1
+    and bury the gain in how far apart the bases lie; paired on seeds, the gain holds."""
+    weak, strong = [0] * 40, [3] * 40
+    gain = [i % 2 for i in range(40)]
+    rl_weak, rl_strong = [w + g for w, g in zip(weak, gain)], [s + g for s, g in zip(strong, gain)]
+    run = write_run(tmp_path, {"base": {"0": weak, "1": strong}, "rl": {"0": rl_weak, "1": rl_strong}})
+    paired = compare(run, ("rl", {}), ("base", {}), "pass", 1, [5])
+    assert paired.value == pytest.approx(0.125) and 0 < paired.low < paired.high < 0.25 and paired.seeds == 2
+    apart = difference(arm_matrix(run.evals("rl"), "pass", 1, [5]), arm_matrix(run.evals("base"), "pass", 1, [5]))
+    assert apart.value == pytest.approx(0.125) and apart.low < 0 < apart.high  # the interval before the pairing
+    assert Check("c", "increase", paired).outcome() is True and Check("c", "increase", apart).outcome() is None
+
+
+def test_a_shared_base_is_resampled_apart_from_the_rl_seeds(tmp_path):
+    solved = [i % 4 for i in range(40)]
+    run = write_run(tmp_path, {"base": {None: solved}, "rl": {"0": [min(4, s + 1) for s in solved], "1": solved}})
+    assert run.eval_seeds("base") == [None] and run.eval_seeds("rl") == ["0", "1"]
+    rl, base = arm_matrix(run.evals("rl"), "pass", 1, [5]), arm_matrix(run.evals("base"), "pass", 1, [5])
+    assert compare(run, ("rl", {}), ("base", {}), "pass", 1, [5]) == difference(rl, base)
+
+
+def test_two_arms_at_zero_stay_at_the_floor_when_paired_on_seeds(tmp_path):
+    run = write_run(tmp_path, {"base": {"0": [0] * 10, "1": [0] * 10}, "rl": {"0": [0] * 10, "1": [0] * 10}})
+    assert compare(run, ("rl", {}), ("base", {}), "pass", 1, [5]).floor

@@ -1,7 +1,8 @@
 """What a report section is made of: claims checked by a written rule, and the verdict they give.
 
 The rule, for every finding: a finding is checked through a few *main* claims, each a difference
-between two models on the same problems with a 95% bootstrap interval over problems and seeds.
+between two models on the same problems with a 95% bootstrap interval over problems and seeds (paired
+on seeds where both models have them: RL of seed s against the base of seed s).
 An "increase" holds when the whole interval is above 0 and fails when it is at or below 0, except at the
 floor: when both models score 0 on every problem the measurement has no power (the ops are out of reach
 of both), which says nothing about which is better, so the claim stays undecided. A "no gain" holds when
@@ -13,7 +14,7 @@ The helpers read a run by stage name (see report/findings/__init__.py for the na
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from interplay.bootstrap import Estimate, difference, estimate
@@ -22,7 +23,8 @@ from interplay.report.rundata import RunData
 from interplay.world.mixture import format_ops
 
 NO_GAIN_MARGIN = 0.05
-RULE = (f"Each claim is a difference on the same problems with a 95% bootstrap interval over problems and seeds. "
+RULE = (f"Each claim is a difference on the same problems with a 95% bootstrap interval over problems and seeds "
+        f"(a seed's models resampled together where both arms have the same seeds). "
         f"*increase* holds if the interval is above 0, fails if it is at or below 0, and stays undecided if both models score 0 "
         f"on every problem (the floor: no signal); *no gain* holds if its upper end is "
         f"below +{NO_GAIN_MARGIN}, fails if its lower end is above +{NO_GAIN_MARGIN}. Verdict: reproduced if every "
@@ -87,13 +89,19 @@ def measure(run: RunData, stage: str, axes: dict, metric: str, k: int, ops=None,
 def compare(run: RunData, a: tuple[str, dict], b: tuple[str, dict], metric: str, k: int, ops=None,
             context=None) -> Estimate | None:
     """Arm a minus arm b, (stage, axes) each, paired on the problems both have in every seed; None if either
-    is missing."""
+    is missing. Arms of the same seeds are paired on seeds too: RL of seed s is compared with the base of
+    seed s (or another arm of seed s), so a resampled seed brings both of its models, and how far apart the
+    seeds' bases lie stays out of the interval; a shared base against RL seeds is resampled apart."""
     ta, tb = run.evals(a[0], **a[1]), run.evals(b[0], **b[1])
     if not ta or not tb or not ops:
         return None
     columns = shared_columns(ta + tb)
-    return difference(arm_matrix(ta, metric, k, ops, context, columns[:len(ta)]),
-                      arm_matrix(tb, metric, k, ops, context, columns[len(ta):]))
+    ma = arm_matrix(ta, metric, k, ops, context, columns[:len(ta)])
+    mb = arm_matrix(tb, metric, k, ops, context, columns[len(ta):])
+    if run.eval_seeds(a[0], **a[1]) != run.eval_seeds(b[0], **b[1]):
+        return difference(ma, mb)
+    paired = estimate(ma - mb)  # the per-seed, per-problem differences, their seeds and problems resampled
+    return paired and replace(paired, floor=not ma.any() and not mb.any())
 
 
 def cell(e: Estimate | None) -> str:

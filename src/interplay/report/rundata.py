@@ -84,12 +84,21 @@ class RunData:
         several eval stages evaluated (the test set and extra problems at the hard ops, say) has one
         table: their problems concatenated in the recipe's order, so every arm stands on the same problems;
         until all of them have finished, the model counts as not evaluated."""
+        return [EvalTable.concat([self.eval_table(key) for key in evals])
+                for evals in self._evaluated(model_stage, **axes).values()]
+
+    def eval_seeds(self, model_stage: str, **axes) -> list[str | None]:
+        """The seed of each model `evals` has a table for, in its order; None for a model all seeds share."""
+        return [self.instances[model]["axes"].get("seed") for model in self._evaluated(model_stage, **axes)]
+
+    def _evaluated(self, model_stage: str, **axes) -> dict[str, list[str]]:
+        """The fully evaluated models of `model_stage` matching `axes`, by seed, each with its eval stages."""
         by_model: dict[str, list[str]] = {key: [] for key in self.keys(model_stage, **axes)}
         for key, instance in self.instances.items():
             if instance["kind"] == "eval" and instance["inputs"].get("model") in by_model:
                 by_model[instance["inputs"]["model"]].append(key)
-        return [EvalTable.concat([self.eval_table(key) for key in evals])
-                for evals in by_model.values() if evals and all(key in self.records for key in evals)]
+        return {model: evals for model, evals in by_model.items()
+                if evals and all(key in self.records for key in evals)}
 
     @cached_property
     def probes(self) -> dict[str, dict]:
