@@ -420,6 +420,46 @@ def test_only_runs_the_named_stages_and_what_they_read(runs, tmp_path):
     assert wrong.returncode == 2 and "no stage prob" in wrong.stderr
 
 
+def test_variants_run_some_arms_of_a_recipe_as_the_whole_recipe_would(tmp_path):
+    """A recipe run in parts (two rewards today, the rest another day) has the same stages as the whole: same
+    inputs and settings, so one cache serves both and the parts' reports pool."""
+    recipe = Recipe.load(RECIPES / "f4_process_rewards.toml")
+    whole = {i.key: i for i in Run(recipe, "tiny", None, tmp_path / "whole").instances}
+    part = Run(recipe, "tiny", None, tmp_path / "part", variants={"reward": ["strict", "outcome"]}).instances
+    rl = [i.key for i in part if i.stage == "rl"]
+    assert rl == ["rl[reward=outcome,seed=0]", "rl[reward=strict,seed=0]"]  # in recipe order
+    assert {"base", "probe", "eval[model=base]", "hard_eval[model=rl,reward=strict,seed=0]"} <= {i.key for i in part}
+    assert len([i for i in part if i.kind == "eval"]) == 6  # the base and two arms, on two problem sets
+    for instance in part:
+        same = whole[instance.key]
+        assert (instance.settings, instance.inputs, instance.skip) == (same.settings, same.inputs, same.skip)
+
+
+def test_a_recipe_run_in_parts_reports_as_the_whole(runs, tmp_path):
+    root, _ = runs
+    name = "f4_process_rewards"
+    others = "mix_0.2_0.8,mix_0.5_0.5,paper_mix_0.2_0.8,paper_mix_0.5_0.5,paper_strict"
+    for part, variants in (("a", "reward=outcome,strict"), ("b", f"reward={others}")):
+        result = interplay("run", RECIPES / f"{name}.toml", "--scale", "tiny", "--cache", root / "cache",
+                           "--out", tmp_path / part, "--variants", variants)
+        assert result.returncode == 0 and ": running" not in result.stderr, result.stderr[-2000:]  # all cached
+    pooled = interplay("report", tmp_path / "a", tmp_path / "b", "--out", tmp_path / "pooled")
+    assert pooled.returncode == 0, pooled.stderr
+    whole = json.loads((root / name / "report" / "verdict.json").read_text())
+    assert json.loads((tmp_path / "pooled" / "verdict.json").read_text()) == whole
+
+
+@pytest.mark.parametrize("variants, message", [
+    ("reward=outcom", "--variants: axis 'reward' has no variant outcom (its variants: outcome, mix_0.2_0.8,"),
+    ("split=heavy", "--variants: no variant axis 'split' in this recipe (its axes: model, reward)"),
+    ("seed=1", "seeds are chosen with --seeds"),
+    ("reward", "--variants expects AXIS=VARIANT[,VARIANT...], got 'reward'"),
+])
+def test_a_wrong_variant_is_one_line_naming_what_exists(variants, message):
+    result = interplay("run", RECIPES / "f4_process_rewards.toml", "--scale", "tiny", "--variants", variants)
+    assert result.returncode == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
 def test_a_plan_timed_on_a_busy_machine_says_its_cpu_times_are_too_long():
     assert busy_machine_note(0.2, 2) is None and busy_machine_note(3.0, 16) is None
     note = busy_machine_note(1.9, 2)

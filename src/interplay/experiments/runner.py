@@ -4,6 +4,7 @@
     interplay run recipes/demo.toml --scale tiny --dry-run          # the plan, FLOPs and CPU time
     interplay run recipes/f4_process_rewards.toml --scale cpu --out runs/f4 --cache runs/stages   # reuse f1's base
     interplay run recipes/f1_edge_of_competence.toml --scale cpu --cache runs/stages --only probe  # the base, probed
+    interplay run recipes/f4_process_rewards.toml --scale cpu --variants reward=outcome,strict     # two of its arms
     torchrun --nproc_per_node 8 -m interplay.cli run recipes/f3_midtrain_vs_rl.toml --scale paper
 
 A stage instance lives in OUT/stages/<name>-<hash>/ (or under --cache, shared by runs), where the hash
@@ -66,15 +67,32 @@ def stage_hash(instance: Instance, settings: dict, world: dict, input_hashes: di
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
+def choose_variants(instances: list[Instance], chosen: dict[str, list[str]]) -> list[Instance]:
+    """The instances whose variant on each chosen axis is one of the chosen (`--variants reward=outcome,strict`);
+    those without the axis (a shared base, the test set) all stay. A recipe run in parts this way shares every
+    stage with the whole recipe: same settings, same hashes, one cache."""
+    for axis, values in chosen.items():
+        known = list(dict.fromkeys(dict(i.axes)[axis] for i in instances if axis in dict(i.axes)))
+        if axis == "seed" or not known:
+            axes = sorted({a for i in instances for a, _ in i.axes} - {"seed"})
+            raise UserError(f"--variants: no variant axis '{axis}' in this recipe (its axes: {', '.join(axes) or 'none'}"
+                            f"{'; seeds are chosen with --seeds' if axis == 'seed' else ''})")
+        unknown = [value for value in values if value not in known]
+        if unknown:
+            raise UserError(f"--variants: axis '{axis}' has no variant {', '.join(unknown)} (its variants: "
+                            f"{', '.join(known)})")
+    return [i for i in instances if all(dict(i.axes).get(axis, values[0]) in values for axis, values in chosen.items())]
+
+
 class Run:
     """One recipe at one scale and seed list, in one output directory."""
 
     def __init__(self, recipe: Recipe, scale: str, seeds: list[int] | None, out: str | Path, cache: str | Path | None = None,
-                 only: list[str] | None = None):
+                 only: list[str] | None = None, variants: dict[str, list[str]] | None = None):
         self.recipe, self.scale, self.out = recipe, scale, Path(out)
         self.cache = Path(cache) if cache else self.out / "stages"
         self.seeds = recipe.seeds if seeds is None else seeds
-        self.instances = recipe.expand(scale, self.seeds)
+        self.instances = choose_variants(recipe.expand(scale, self.seeds), variants or {})
         self.world = recipe.world_for(scale)
         self.by_key = {i.key: i for i in self.instances}
         self.records: dict[str, dict] = {}  # key -> stage record (settings, hash, outputs) once known
@@ -408,7 +426,22 @@ def add_parser(commands) -> None:
     parser.add_argument("--dry-run", action="store_true", help="print the plan with estimated FLOPs and CPU time")
     parser.add_argument("--only", default=None, metavar="STAGES",
                         help="comma-separated stages to run with what they need, no report (e.g. --only probe: the base and its probe)")
+    parser.add_argument("--variants", action="append", default=[], metavar="AXIS=V1,V2",
+                        help="run only these variants of an axis, e.g. --variants reward=outcome,strict (repeatable; "
+                             "the report covers them)")
     parser.set_defaults(handler=_run)
+
+
+def parse_variants(texts: list[str]) -> dict[str, list[str]]:
+    """`--variants reward=outcome,strict` (repeatable) as {"reward": ["outcome", "strict"]}."""
+    chosen: dict[str, list[str]] = {}
+    for text in texts:
+        axis, _, values = text.partition("=")
+        names = [value.strip() for value in values.split(",") if value.strip()]
+        if not axis.strip() or not names:
+            raise UserError(f"--variants expects AXIS=VARIANT[,VARIANT...], got '{text}'")
+        chosen.setdefault(axis.strip(), []).extend(names)
+    return chosen
 
 
 def parse_seeds(text: str | None) -> list[int] | None:
@@ -428,7 +461,7 @@ def _run(args) -> None:
     recipe.override_scale(args.scale, args.set)
     out = args.out or f"runs/{recipe.name}-{args.scale}"
     only = [stage.strip() for stage in args.only.split(",") if stage.strip()] if args.only else None
-    run = Run(recipe, args.scale, parse_seeds(args.seeds), out, args.cache, only)
+    run = Run(recipe, args.scale, parse_seeds(args.seeds), out, args.cache, only, parse_variants(args.variants))
     if args.dry_run:
         print(run.describe())
         return
