@@ -61,6 +61,7 @@ class Section:
     checks: list[Check] = field(default_factory=list)
     figures: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    tables: list[tuple[str, list[str], list[list[str]]]] = field(default_factory=list)  # (caption, header, rows)
     of_paper: bool = True  # `paper` says what the paper found (else: what the section shows, e.g. the demo)
 
     def verdict(self) -> str:

@@ -69,6 +69,8 @@ def _blocks(run: RunData, section: Section, calibration: Path | None) -> list[tu
     ]
     blocks += [("img", figure) for figure in section.figures if figure]
     blocks += [("p", note) for note in section.notes]
+    for caption, header, rows in section.tables:
+        blocks += [("p", caption), ("table", header, rows)]
     blocks += [("p", f"Note: stage {key}: {note}.") for key, record in run.records.items() for note in record.get("notes", [])]
     competence = run.competence
     if competence or calibration:

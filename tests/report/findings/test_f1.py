@@ -1,17 +1,25 @@
-"""Finding 1's breadth note: how alike each model's samples are on the edge ops, and edge RL against the base."""
+"""Finding 1's breadth note (how alike each model's samples are on the edge ops, and edge RL against the base)
+and its table by op."""
 
 import json
 
 from interplay.report.analysis import FIELDS
 from interplay.report.archive import FORMAT, ArchivedRun
-from interplay.report.findings.f1 import breadth
+from interplay.report.findings.f1 import breadth, by_op
 
 
 def archived_run(tmp_path, distinct_by_model: dict[str, list[int]], samples: int = 4,
-                 right_by_model: dict[str, list[int]] | None = None) -> ArchivedRun:
-    """A run.json with a base and its edge RL, each evaluated on the same op-5 problems (without the count of
-    right completions, as archives before it was kept, unless `right_by_model` gives it)."""
-    instances, records, evals = [], {}, {}
+                 right_by_model: dict[str, list[int]] | None = None,
+                 strict_by_model: dict[str, list[int]] | None = None, ops: list[int] | None = None, labels: dict[int, str] | None = None) -> ArchivedRun:
+    """A run.json with a base and its edge RL, each evaluated on the same problems (at op 5 unless `ops` says, each
+    solved in every sample unless `strict_by_model` says; without the count of right completions, as archives
+    before it was kept, unless `right_by_model` gives it), and a probe if `labels` gives each op's label."""
+    instances, records, evals, probes = [], {}, {}, {}
+    if labels:
+        instances.append({"key": "probe", "stage": "probe", "kind": "probe", "axes": {}, "inputs": {}})
+        records["probe"] = {"kind": "probe", "outputs": {}}
+        probes["probe"] = {"samples": samples, "thresholds": {"in_distribution_pass1": 0.3, "edge_passk": 0.1},
+                           "ops": {str(op): {"label": label} for op, label in labels.items()}}
     for model, distinct in distinct_by_model.items():
         stage, axes = ("base", {}) if model == "base" else ("rl", {"rl": "edge"})
         instances.append({"key": model, "stage": stage, "kind": "pretrain", "axes": axes, "inputs": {}})
@@ -20,15 +28,17 @@ def archived_run(tmp_path, distinct_by_model: dict[str, list[int]], samples: int
         instances.append({"key": key, "stage": "eval", "kind": "eval", "axes": axes, "inputs": {"model": model}})
         records[key] = {"kind": "eval", "outputs": {}}
         n = len(distinct)
-        table = {"ids": [f"p{i}" for i in range(n)], "ops": [5] * n, "contexts": ["zoo"] * n, "samples": [samples] * n,
-                 "strict": [1] * n, "answer": [1] * n, "right_answer_wrong_process": [0] * n, "distinct": distinct}
+        strict = strict_by_model[model] if strict_by_model else [samples] * n
+        table = {"ids": [f"p{i}" for i in range(n)], "ops": ops or [5] * n, "contexts": ["zoo"] * n,
+                 "samples": [samples] * n, "strict": strict, "answer": strict, "right_answer_wrong_process": [0] * n,
+                 "distinct": distinct}
         if right_by_model:
             table["distinct_right"] = right_by_model[model]
             assert set(table) == set(FIELDS)
         evals[key] = table
     path = tmp_path / "run.json"
     path.write_text(json.dumps({"format": FORMAT, "plan": {"finding": "f1", "seeds": [0], "instances": instances},
-                                "records": records, "probes": {}, "evals": evals, "metrics": {}}))
+                                "records": records, "probes": probes, "evals": evals, "metrics": {}}))
     return ArchivedRun(path)
 
 
@@ -50,3 +60,17 @@ def test_breadth_splits_the_different_completions_into_right_and_wrong(tmp_path)
     text = breadth(run, arms, [5])
     assert text.endswith(" Different right / wrong completions per problem, mean: "
                          "base 1.00 / 2.0; RL on edge 0.50 / 1.0.")
+
+
+def test_the_table_by_op_shows_what_a_range_mean_hides(tmp_path):
+    """Edge RL that loses op 5's pass@4 and gains op 6's: the edge range's mean pass@4 does not move."""
+    run = archived_run(tmp_path, {"base": [1, 1, 1, 1], "rl[rl=edge]": [1, 1, 1, 1]}, ops=[5, 5, 6, 6],
+                       strict_by_model={"base": [4, 1, 0, 0], "rl[rl=edge]": [4, 0, 2, 0]},
+                       labels={5: "edge", 6: "edge", 7: "hard"})
+    arms = [("base", "base", {}), ("RL on edge", "rl", {"rl": "edge"})]
+    caption, header, rows = by_op(run, arms, 4)
+    assert caption.startswith("By op, strict pass@1 / pass@4")
+    assert header == ["op", "regime", "problems", "base", "RL on edge"]
+    assert rows == [["5", "edge", "2", "0.625 / 1.000", "0.500 / 0.500"],
+                    ["6", "edge", "2", "0.000 / 0.000", "0.250 / 0.500"],
+                    ["7", "hard", "0", "n/a", "n/a"]]  # a probed op the evaluation has no problem at

@@ -37,6 +37,7 @@ def finding_1(run: RunData, out: Path) -> Section:
         Check(f"RL on edge raises hard pass@{k}", "increase", compare(run, ("rl", {"rl": "edge"}), base, "pass", k, regimes["hard"]), main=False),
     ]
     section.notes.append(breadth(run, arms, regimes["edge"]))
+    section.tables.append(by_op(run, arms, k))
     section.figures.append(passk_curves(run, arms, regimes, out / "f1_pass_at_k.png"))
     return section
 
@@ -64,6 +65,23 @@ def right_and_wrong(run: RunData, arms, ops: list[int]) -> str:
         if right is not None and not math.isnan(right.value):
             parts.append(f"{label} {right.value:.2f} / {wrong.value:.1f}")
     return (" Different right / wrong completions per problem, mean: " + "; ".join(parts) + ".") if parts else ""
+
+
+def by_op(run: RunData, arms, k: int) -> tuple[str, list[str], list[list[str]]]:
+    """Every model's pass@1 and pass@k at each op: a range's mean can hide gains at some of its ops and losses
+    at others (RL at the edge does both where the base's pass@k is near 1 at some ops and has room at others)."""
+    regime = {op: name for name, ops in run.regime_ops().items() for op in ops}
+    rows = []
+    for op in sorted(regime):
+        cells, problems = [], 0
+        for _, stage, axes in arms:
+            p1, pk = (measure(run, stage, axes, "pass", kk, [op]) for kk in (1, k))
+            cells.append("n/a" if p1 is None else f"{p1.value:.3f} / {pk.value:.3f}")
+            problems = max(problems, p1.problems if p1 else 0)
+        rows.append([str(op), regime[op], str(problems)] + cells)
+    caption = (f"By op, strict pass@1 / pass@{k}, mean over problems and seeds (intervals by range above; a problem "
+               f"moves pass@{k} at one op by 1 / its problems):")
+    return caption, ["op", "regime", "problems"] + [label for label, _, _ in arms], rows
 
 
 def passk_curves(run: RunData, arms, regimes: dict, path: Path) -> Path:
