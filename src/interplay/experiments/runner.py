@@ -81,7 +81,11 @@ def choose_variants(instances: list[Instance], chosen: dict[str, list[str]]) -> 
         if unknown:
             raise UserError(f"--variants: axis '{axis}' has no variant {', '.join(unknown)} (its variants: "
                             f"{', '.join(known)})")
-    return [i for i in instances if all(dict(i.axes).get(axis, values[0]) in values for axis, values in chosen.items())]
+    def chosen_on_its_axes(instance: Instance) -> bool:
+        axes = dict(instance.axes)
+        return all(axes[axis] in values for axis, values in chosen.items() if axis in axes)
+
+    return [instance for instance in instances if chosen_on_its_axes(instance)]
 
 
 class Run:
