@@ -74,9 +74,9 @@ def choose_variants(instances: list[Instance], chosen: dict[str, list[str]]) -> 
     for axis, values in chosen.items():
         known = list(dict.fromkeys(dict(i.axes)[axis] for i in instances if axis in dict(i.axes)))
         if axis == "seed" or not known:
-            axes = sorted({a for i in instances for a, _ in i.axes} - {"seed"})
-            raise UserError(f"--variants: no variant axis '{axis}' in this recipe (its axes: {', '.join(axes) or 'none'}"
-                            f"{'; seeds are chosen with --seeds' if axis == 'seed' else ''})")
+            axes = ", ".join(sorted({a for i in instances for a, _ in i.axes} - {"seed"})) or "none"
+            seeds = "; seeds are chosen with --seeds" if axis == "seed" else ""
+            raise UserError(f"--variants: no variant axis '{axis}' in this recipe (its axes: {axes}{seeds})")
         unknown = [value for value in values if value not in known]
         if unknown:
             raise UserError(f"--variants: axis '{axis}' has no variant {', '.join(unknown)} (its variants: "
