@@ -10,7 +10,8 @@ from interplay.report.findings.f1 import breadth, by_op
 
 def archived_run(tmp_path, distinct_by_model: dict[str, list[int]], samples: int = 4,
                  right_by_model: dict[str, list[int]] | None = None,
-                 strict_by_model: dict[str, list[int]] | None = None, ops: list[int] | None = None, labels: dict[int, str] | None = None) -> ArchivedRun:
+                 strict_by_model: dict[str, list[int]] | None = None, ops: list[int] | None = None,
+                 labels: dict[int, str] | None = None) -> ArchivedRun:
     """A run.json with a base and its edge RL, each evaluated on the same problems (at op 5 unless `ops` says, each
     solved in every sample unless `strict_by_model` says; without the count of right completions, as archives
     before it was kept, unless `right_by_model` gives it), and a probe if `labels` gives each op's label."""
