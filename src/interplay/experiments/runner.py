@@ -81,6 +81,7 @@ def choose_variants(instances: list[Instance], chosen: dict[str, list[str]]) -> 
         if unknown:
             raise UserError(f"--variants: axis '{axis}' has no variant {', '.join(unknown)} (its variants: "
                             f"{', '.join(known)})")
+
     def chosen_on_its_axes(instance: Instance) -> bool:
         axes = dict(instance.axes)
         return all(axes[axis] in values for axis, values in chosen.items() if axis in axes)
