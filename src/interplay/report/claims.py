@@ -87,6 +87,16 @@ def measure(run: RunData, stage: str, axes: dict, metric: str, k: int, ops=None,
     return estimate(arm_matrix(tables, metric, k, ops, context)) if tables else None
 
 
+def solved(run: RunData, stage: str, axes: dict, ops) -> tuple[list[int], int] | None:
+    """How many of the selected problems an arm strictly solved in at least one of its samples, per seed, and of
+    how many: near the floor a pass@k difference stands on these few problems; None if not evaluated."""
+    tables = run.evals(stage, **axes)
+    if not tables or not ops:
+        return None
+    reached = arm_matrix(tables, "pass", int(min(t.samples.min() for t in tables)), ops) > 0
+    return reached.sum(axis=1).tolist(), reached.shape[1]
+
+
 def compare(run: RunData, a: tuple[str, dict], b: tuple[str, dict], metric: str, k: int, ops=None,
             context=None) -> Estimate | None:
     """Arm a minus arm b, (stage, axes) each, paired on the problems both have in every seed; None if either
