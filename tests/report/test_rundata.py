@@ -89,3 +89,15 @@ def test_the_machines_are_those_of_the_finished_stages_once_each_in_order(tmp_pa
     (tmp_path / "plan.json").write_text(json.dumps({"finding": "f1", "instances": instances}))
     assert RunData(tmp_path).machines() == ["AMD EPYC [avx2], 2 threads", "a machine not recorded",
                                             "Xeon [avx2 amx_bf16], 8 threads"]
+
+
+def test_an_axis_lists_its_values_in_the_recipe_order_the_plan_keeps(tmp_path):
+    """Runs pooled in any order list their arms as the recipe does; a plan from before `axis_order` keeps the
+    order of its instances."""
+    instances = [{"key": f"rl[{reward}]", "stage": "rl", "kind": "rl", "axes": {"reward": reward}, "inputs": {},
+                  "record": None} for reward in ("strict", "mix", "outcome")]
+    plan = {"finding": "f4", "instances": instances}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    assert RunData(tmp_path).axis_values("rl", "reward") == ["strict", "mix", "outcome"]
+    (tmp_path / "plan.json").write_text(json.dumps({**plan, "axis_order": {"reward": ["outcome", "mix", "other"]}}))
+    assert RunData(tmp_path).axis_values("rl", "reward") == ["outcome", "mix", "strict"]  # unknown to it: last

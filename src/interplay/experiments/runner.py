@@ -89,6 +89,17 @@ def choose_variants(instances: list[Instance], chosen: dict[str, list[str]]) -> 
     return [instance for instance in instances if chosen_on_its_axes(instance)]
 
 
+def variant_order(instances: list[Instance]) -> dict[str, list[str]]:
+    """Each variant axis's values in the recipe's order, all of them (also those `--variants` left out), so that
+    a report of runs pooled in any order lists its arms as the recipe does."""
+    order: dict[str, list[str]] = {}
+    for instance in instances:
+        for axis, value in instance.axes:
+            if axis not in ("seed", "model") and value not in order.setdefault(axis, []):
+                order[axis].append(value)
+    return order
+
+
 class Run:
     """One recipe at one scale and seed list, in one output directory."""
 
@@ -97,7 +108,9 @@ class Run:
         self.recipe, self.scale, self.out = recipe, scale, Path(out)
         self.cache = Path(cache) if cache else self.out / "stages"
         self.seeds = recipe.seeds if seeds is None else seeds
-        self.instances = choose_variants(recipe.expand(scale, self.seeds), variants or {})
+        everything = recipe.expand(scale, self.seeds)
+        self.instances = choose_variants(everything, variants or {})
+        self.axis_order = variant_order(everything)
         self.world = recipe.world_for(scale)
         self.by_key = {i.key: i for i in self.instances}
         self.records: dict[str, dict] = {}  # key -> stage record (settings, hash, outputs) once known
@@ -233,7 +246,7 @@ class Run:
 
     def _write_plan(self) -> None:
         plan = {"recipe": self.recipe.name, "finding": self.recipe.finding, "description": self.recipe.description,
-                "scale": self.scale, "seeds": self.seeds, "world": self.world,
+                "scale": self.scale, "seeds": self.seeds, "world": self.world, "axis_order": self.axis_order,
                 "instances": [{"key": i.key, "stage": i.stage, "kind": i.kind, "axes": dict(i.axes),
                                "inputs": i.inputs, "skip": i.skip,
                                "record": (str(self.directory(i, self.records[i.key]["hash"]) / STAGE_FILE)

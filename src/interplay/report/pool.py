@@ -54,6 +54,9 @@ class PooledRun(RunData):
                                     f"{str(theirs)[:10]} and {str(ours)[:10]}); pool runs of different seeds")
         seeds = sorted({seed for run in runs for seed in run.plan.get("seeds", [])})
         plan = {**first.plan, "seeds": seeds, "instances": list(instances.values())}
+        ordered = [run.plan["axis_order"] for run in runs if "axis_order" in run.plan]  # a run of today's runner
+        if ordered:
+            plan["axis_order"] = ordered[0]
         records = {key: self._owner[key].records[key] for key in instances if key in self._owner}
         self._hold(plan, records, report_dir=None)
 

@@ -71,13 +71,15 @@ class RunData:
         return sorted(found, key=lambda k: int(self.instances[k]["axes"].get("seed", 0)))
 
     def axis_values(self, stage: str, axis: str) -> list[str]:
-        """The values `axis` takes among the instances of `stage`, in recipe order."""
+        """The values `axis` takes among the instances of `stage`, in recipe order (the plan's order of the
+        instances where a plan written before `axis_order` has none)."""
         values = []
         for instance in self.plan["instances"]:
             value = instance["axes"].get(axis)
             if instance["stage"] == stage and value is not None and value not in values:
                 values.append(value)
-        return values
+        order = self.plan.get("axis_order", {}).get(axis, [])
+        return sorted(values, key=lambda value: order.index(value) if value in order else len(order))
 
     def evals(self, model_stage: str, **axes) -> list[EvalTable]:
         """The evaluations of the models of `model_stage` matching `axes`, one per seed. A model that
