@@ -1,4 +1,5 @@
-"""Claims and verdicts by the report's written rule, floors included; arms of the same seeds paired on them."""
+"""Claims and verdicts by the report's written rule, floors included (and the note that counts what a floor stands
+on); arms of the same seeds paired on them."""
 
 import json
 
@@ -7,7 +8,7 @@ import pytest
 
 from interplay.bootstrap import Estimate, difference
 from interplay.report.analysis import arm_matrix
-from interplay.report.claims import NO_GAIN_MARGIN, Check, Section, compare
+from interplay.report.claims import NO_GAIN_MARGIN, Check, Section, compare, floor_note
 from interplay.report.rundata import RunData
 
 
@@ -88,3 +89,28 @@ def test_a_shared_base_is_resampled_apart_from_the_rl_seeds(tmp_path):
 def test_two_arms_at_zero_stay_at_the_floor_when_paired_on_seeds(tmp_path):
     run = write_run(tmp_path, {"base": {"0": [0] * 10, "1": [0] * 10}, "rl": {"0": [0] * 10, "1": [0] * 10}})
     assert compare(run, ("rl", {}), ("base", {}), "pass", 1, [5]).floor
+
+
+ARMS = [("base", "base", {}), ("RL", "rl", {})]
+
+
+def test_the_floor_note_counts_the_hard_problems_each_model_solved_at_all(tmp_path):
+    run = write_run(tmp_path, {"base": {None: [0, 0, 1, 0]}, "rl": {"0": [3, 0, 1, 1]}})
+    assert floor_note(run, ARMS, [5, 6], 4) == (
+        "Hard ops (5-6): problems strictly solved in at least one sample, of 4: base 1; RL 3. "
+        "Each problem weighs 0.250 in hard pass@4: a claim on it stands on these few.")
+    assert floor_note(run, ARMS, [], 4) == ""  # no hard ops: nothing to say
+
+
+def test_the_floor_note_gives_each_seed_its_count(tmp_path):
+    run = write_run(tmp_path, {"base": {None: [0, 1]}, "rl": {"0": [0, 0], "1": [2, 4]}})
+    assert floor_note(run, ARMS, [5], 4) == (
+        "Hard ops (5): problems strictly solved in at least one sample, of 2 (by seed): base 1; RL 0 / 2. "
+        "Each problem weighs 0.500 in hard pass@4: a claim on it stands on these few.")
+
+
+def test_the_floor_note_says_of_how_many_where_the_arms_have_different_problems(tmp_path):
+    run = write_run(tmp_path, {"base": {None: [0, 1]}, "rl": {"0": [0, 0, 1]}})
+    assert floor_note(run, ARMS, [5], 4) == (
+        "Hard ops (5): problems strictly solved in at least one sample: base 1 of 2; RL 1 of 3. "
+        "Each problem weighs at most 0.500 in hard pass@4: a claim on it stands on these few.")

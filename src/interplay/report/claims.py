@@ -97,6 +97,24 @@ def solved(run: RunData, stage: str, axes: dict, ops) -> tuple[list[int], int] |
     return reached.sum(axis=1).tolist(), reached.shape[1]
 
 
+def floor_note(run: RunData, arms: list[tuple[str, str, dict]], ops: list[int], k: int) -> str:
+    """The measurement under the hard-op claims: how many hard problems each arm solved at all. Near the floor
+    hard pass@k is little more than the share of these, so a difference of a few problems is all it can show."""
+    counts = [(label, solved(run, stage, axes, ops)) for label, stage, axes in arms]
+    counts = [(label, found) for label, found in counts if found is not None]
+    if not counts:
+        return ""
+    sizes = {problems for _, (_, problems) in counts}
+    alike = len(sizes) == 1  # else (seeds with hard problems of their own) each arm says of how many
+    by_arm = "; ".join(f"{label} {' / '.join(map(str, per_seed))}" + ("" if alike else f" of {problems}")
+                       for label, (per_seed, problems) in counts)
+    several = any(len(per_seed) > 1 for _, (per_seed, _) in counts)
+    fewest = min(sizes)
+    return (f"Hard ops ({ops_text(ops)}): problems strictly solved in at least one sample"
+            f"{f', of {fewest}' if alike else ''}{' (by seed)' if several else ''}: {by_arm}. Each problem weighs "
+            f"{'' if alike else 'at most '}{1 / fewest:.3f} in hard pass@{k}: a claim on it stands on these few.")
+
+
 def compare(run: RunData, a: tuple[str, dict], b: tuple[str, dict], metric: str, k: int, ops=None,
             context=None) -> Estimate | None:
     """Arm a minus arm b, (stage, axes) each, paired on the problems both have in every seed; None if either

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from interplay.report import figures
-from interplay.report.claims import Check, Section, cell, compare, largest_k, measure, ops_text
+from interplay.report.claims import Check, Section, cell, compare, floor_note, largest_k, measure, ops_text
 from interplay.report.findings import register_finding
 from interplay.report.rundata import RunData
 
@@ -50,6 +50,7 @@ def finding_3(run: RunData, out: Path) -> Section:
                   compare(run, ("rl", {"split": "heavy"}), ("rl", {"split": CONTROL}), "pass", 1, regimes["edge"]),
                   main=False),
         ]
+    section.notes.append(floor_note(run, [(split, "rl", {"split": split}) for split in splits], regimes["hard"], k))
     section.figures.append(budget_bars(run, splits, regimes, k, out / "f3_budget.png"))
     return section
 

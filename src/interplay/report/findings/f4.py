@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from interplay.report import figures
-from interplay.report.claims import Check, Section, cell, compare, largest_k, measure, ops_text, solved
+from interplay.report.claims import Check, Section, cell, compare, floor_note, largest_k, measure
 from interplay.report.findings import register_finding
 from interplay.report.rundata import RunData
 
@@ -43,27 +43,9 @@ def finding_4(run: RunData, out: Path) -> Section:
         if base_evaluated:
             section.checks.append(Check("outcome-only RL raises right-answer-wrong-reasoning samples over the base",
                                         "increase", compare(run, outcome, ("base", {}), "rawp", 1, beyond), main=False))
-    section.notes.append(floor(run, arms, regimes["hard"], k))
+    section.notes.append(floor_note(run, arms, regimes["hard"], k))
     section.figures.append(reward_bars(run, arms, regimes, k, out / "f4_rewards.png"))
     return section
-
-
-def floor(run: RunData, arms: list[tuple[str, str, dict]], ops: list[int], k: int) -> str:
-    """The measurement under the hard-op claims: how many hard problems each arm solved at all. Near the floor
-    hard pass@k is little more than the share of these, so a difference of a few problems is all it can show."""
-    counts = [(label, solved(run, stage, axes, ops)) for label, stage, axes in arms]
-    counts = [(label, found) for label, found in counts if found is not None]
-    if not counts:
-        return ""
-    sizes = {problems for _, (_, problems) in counts}
-    alike = len(sizes) == 1  # else (seeds with hard problems of their own) each arm says of how many
-    by_arm = "; ".join(f"{label} {' / '.join(map(str, per_seed))}" + ("" if alike else f" of {problems}")
-                       for label, (per_seed, problems) in counts)
-    several = any(len(per_seed) > 1 for _, (per_seed, _) in counts)
-    fewest = min(sizes)
-    return (f"Hard ops ({ops_text(ops)}): problems strictly solved in at least one sample"
-            f"{f', of {fewest}' if alike else ''}{' (by seed)' if several else ''}: {by_arm}. Each problem weighs "
-            f"{'' if alike else 'at most '}{1 / fewest:.3f} in hard pass@{k}: a claim on it stands on these few.")
 
 
 def reward_bars(run: RunData, arms: list[tuple[str, str, dict]], regimes: dict, k: int, path: Path) -> Path:
