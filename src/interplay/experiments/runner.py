@@ -67,14 +67,27 @@ def stage_hash(instance: Instance, settings: dict, world: dict, input_hashes: di
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
+def variant_order(instances: list[Instance]) -> dict[str, list[str]]:
+    """Each axis's values but the seed's, in the recipe's order: what `--variants` may choose from, and kept in the
+    plan in full (also the values `--variants` left out), so that a report of runs pooled in any order lists its
+    arms as the recipe does."""
+    order: dict[str, list[str]] = {}
+    for instance in instances:
+        for axis, value in instance.axes:
+            if axis != "seed" and value not in order.setdefault(axis, []):
+                order[axis].append(value)
+    return order
+
+
 def choose_variants(instances: list[Instance], chosen: dict[str, list[str]]) -> list[Instance]:
     """The instances whose variant on each chosen axis is one of the chosen (`--variants reward=outcome,strict`);
     those without the axis (a shared base, the test set) all stay. A recipe run in parts this way shares every
     stage with the whole recipe: same settings, same hashes, one cache."""
+    order = variant_order(instances)
     for axis, values in chosen.items():
-        known = list(dict.fromkeys(dict(i.axes)[axis] for i in instances if axis in dict(i.axes)))
+        known = order.get(axis, [])
         if axis == "seed" or not known:
-            axes = ", ".join(sorted({a for i in instances for a, _ in i.axes} - {"seed"})) or "none"
+            axes = ", ".join(sorted(order)) or "none"
             seeds = "; seeds are chosen with --seeds" if axis == "seed" else ""
             raise UserError(f"--variants: no variant axis '{axis}' in this recipe (its axes: {axes}{seeds})")
         unknown = [value for value in values if value not in known]
@@ -87,17 +100,6 @@ def choose_variants(instances: list[Instance], chosen: dict[str, list[str]]) -> 
         return all(axes[axis] in values for axis, values in chosen.items() if axis in axes)
 
     return [instance for instance in instances if chosen_on_its_axes(instance)]
-
-
-def variant_order(instances: list[Instance]) -> dict[str, list[str]]:
-    """Each variant axis's values in the recipe's order, all of them (also those `--variants` left out), so that
-    a report of runs pooled in any order lists its arms as the recipe does."""
-    order: dict[str, list[str]] = {}
-    for instance in instances:
-        for axis, value in instance.axes:
-            if axis not in ("seed", "model") and value not in order.setdefault(axis, []):
-                order[axis].append(value)
-    return order
 
 
 class Run:
