@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from interplay.bootstrap import Estimate, difference, estimate
-from interplay.report.analysis import arm_matrix, shared_columns
+from interplay.report.analysis import EvalTable, arm_matrix, shared_columns
 from interplay.report.rundata import RunData
 from interplay.world.mixture import format_ops
 
@@ -124,13 +124,21 @@ def compare(run: RunData, a: tuple[str, dict], b: tuple[str, dict], metric: str,
     ta, tb = run.evals(a[0], **a[1]), run.evals(b[0], **b[1])
     if not ta or not tb or not ops:
         return None
+    same_seeds = run.eval_seeds(a[0], **a[1]) == run.eval_seeds(b[0], **b[1])
+    return contrast(ta, tb, metric, k, ops, context, paired=same_seeds)
+
+
+def contrast(ta: list[EvalTable], tb: list[EvalTable], metric: str, k: int, ops, context=None,
+             paired: bool = True) -> Estimate:
+    """Tables a minus tables b (one per seed each) on the problems all of them have: row s of a against row
+    s of b if `paired` (the seeds resampled together), else the two resampled apart."""
     columns = shared_columns(ta + tb)
     ma = arm_matrix(ta, metric, k, ops, context, columns[:len(ta)])
     mb = arm_matrix(tb, metric, k, ops, context, columns[len(ta):])
-    if run.eval_seeds(a[0], **a[1]) != run.eval_seeds(b[0], **b[1]):
+    if not paired:
         return difference(ma, mb)
-    paired = estimate(ma - mb)  # the per-seed, per-problem differences, their seeds and problems resampled
-    return paired and replace(paired, floor=not ma.any() and not mb.any())
+    together = estimate(ma - mb)  # the per-seed, per-problem differences, their seeds and problems resampled
+    return together and replace(together, floor=not ma.any() and not mb.any())
 
 
 def cell(e: Estimate | None) -> str:

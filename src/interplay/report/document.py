@@ -68,7 +68,7 @@ def _blocks(run: RunData, section: Section, calibration: Path | None) -> list[tu
         ("p", f"Rule: {RULE}"),
     ]
     blocks += [("img", figure) for figure in section.figures if figure]
-    blocks += [("p", note) for note in section.notes]
+    blocks += [("p", note) for note in section.notes if note]  # a note with nothing to say is ""
     for caption, header, rows in section.tables:
         blocks += [("p", caption), ("table", header, rows)]
     blocks += [("p", f"Note: stage {key}: {note}.") for key, record in run.records.items() for note in record.get("notes", [])]

@@ -16,6 +16,10 @@ from interplay.competence import label
 from interplay.errors import UserError
 from interplay.report.analysis import EvalTable
 
+# The eval stage that evaluates a model again with a sampling seed of its own (recipes f1 and f4): the noise
+# floor of a pass@k difference, read by `redrawn`, never pooled into the model's own evaluations.
+REDRAW = "redraw"
+
 
 class RunData:
     """A run directory of `interplay run`: its plan and the records of its finished stages."""
@@ -85,19 +89,30 @@ class RunData:
         """The evaluations of the models of `model_stage` matching `axes`, one per seed. A model that
         several eval stages evaluated (the test set and extra problems at the hard ops, say) has one
         table: their problems concatenated in the recipe's order, so every arm stands on the same problems;
-        until all of them have finished, the model counts as not evaluated."""
+        until all of them have finished, the model counts as not evaluated. A `redraw` is not one of them."""
         return [EvalTable.concat([self.eval_table(key) for key in evals])
-                for evals in self._evaluated(model_stage, **axes).values()]
+                for evals in self._evaluated(model_stage, axes).values()]
+
+    def redrawn(self, model_stage: str, **axes) -> tuple[list[EvalTable], list[EvalTable]]:
+        """The models of `model_stage` that the recipe's `redraw` stage evaluated again (another sampling seed):
+        their evaluations and their redraws, one table per seed each, in the same order: how far two
+        evaluations of one model lie apart by sampling alone."""
+        first, again = self._evaluated(model_stage, axes), self._evaluated(model_stage, axes, redraw=True)
+        both = [model for model in first if model in again]
+        return ([EvalTable.concat([self.eval_table(key) for key in first[model]]) for model in both],
+                [EvalTable.concat([self.eval_table(key) for key in again[model]]) for model in both])
 
     def eval_seeds(self, model_stage: str, **axes) -> list[str | None]:
         """The seed of each model `evals` has a table for, in its order; None for a model all seeds share."""
-        return [self.instances[model]["axes"].get("seed") for model in self._evaluated(model_stage, **axes)]
+        return [self.instances[model]["axes"].get("seed") for model in self._evaluated(model_stage, axes)]
 
-    def _evaluated(self, model_stage: str, **axes) -> dict[str, list[str]]:
-        """The fully evaluated models of `model_stage` matching `axes`, by seed, each with its eval stages."""
+    def _evaluated(self, model_stage: str, axes: dict, redraw: bool = False) -> dict[str, list[str]]:
+        """The fully evaluated models of `model_stage` matching `axes`, by seed, each with its eval stages:
+        the `redraw` stage's alone if `redraw`, else all others."""
         by_model: dict[str, list[str]] = {key: [] for key in self.keys(model_stage, **axes)}
         for key, instance in self.instances.items():
-            if instance["kind"] == "eval" and instance["inputs"].get("model") in by_model:
+            if (instance["kind"] == "eval" and instance["inputs"].get("model") in by_model
+                    and (instance["stage"] == REDRAW) == redraw):
                 by_model[instance["inputs"]["model"]].append(key)
         return {model: evals for model, evals in by_model.items()
                 if evals and all(key in self.records for key in evals)}

@@ -8,6 +8,7 @@ from pathlib import Path
 from interplay.report import figures
 from interplay.report.claims import Check, Section, cell, compare, floor_note, largest_k, measure, ops_text
 from interplay.report.findings import register_finding
+from interplay.report.noise import noise_note
 from interplay.report.rundata import RunData
 from interplay.verify.passk import powers_of_two
 from interplay.world.mixture import format_ops
@@ -37,6 +38,7 @@ def finding_1(run: RunData, out: Path) -> Section:
         Check(f"RL on edge raises hard pass@{k}", "increase", compare(run, ("rl", {"rl": "edge"}), base, "pass", k, regimes["hard"]), main=False),
     ]
     section.notes.append(breadth(run, arms, regimes["edge"]))
+    section.notes.append(noise_note(run, arms, regimes["edge"], k, "edge"))
     section.notes.append(floor_note(run, arms, regimes["hard"], k))
     section.tables.append(by_op(run, arms, k))
     section.figures.append(passk_curves(run, arms, regimes, out / "f1_pass_at_k.png"))

@@ -7,6 +7,7 @@ from pathlib import Path
 from interplay.report import figures
 from interplay.report.claims import Check, Section, cell, compare, floor_note, largest_k, measure
 from interplay.report.findings import register_finding
+from interplay.report.noise import noise_note
 from interplay.report.rundata import RunData
 
 
@@ -44,6 +45,7 @@ def finding_4(run: RunData, out: Path) -> Section:
             section.checks.append(Check("outcome-only RL raises right-answer-wrong-reasoning samples over the base",
                                         "increase", compare(run, outcome, ("base", {}), "rawp", 1, beyond), main=False))
     section.notes.append(floor_note(run, arms, regimes["hard"], k))
+    section.notes.append(noise_note(run, arms, regimes["hard"], k, "hard"))
     section.figures.append(reward_bars(run, arms, regimes, k, out / "f4_rewards.png"))
     return section
 

@@ -1,0 +1,61 @@
+"""How far two evaluations of one model lie apart by sampling alone: the noise floor under pass@k claims.
+
+pass@k with k = n counts a problem as solved on one right sample of n, so a problem a model solves rarely
+is solved in one evaluation and missed in the next. The recipes evaluate the base a second time with a
+sampling seed of its own (the `redraw` stage of recipes f1 and f4); a report sets the problems RL gained
+and lost against the base beside the problems the base gains and loses against itself. A model that
+trades no more problems than the redraw has not measurably changed which problems it solves.
+"""
+
+from __future__ import annotations
+
+from interplay.report.analysis import EvalTable, shared_columns
+from interplay.report.claims import contrast, ops_text
+from interplay.report.rundata import RunData
+
+
+def solved_apart(first: list[EvalTable], second: list[EvalTable], ops) -> tuple[int, int]:
+    """Of the selected problems, how many `first` strictly solves in at least one sample and `second` does
+    not, and the reverse; tables paired by position (a seed each), on the problems both have, summed."""
+    only_first = only_second = 0
+    for a, b in zip(first, second):
+        in_a, in_b = shared_columns([a, b])
+        keep = a.select(ops)[in_a]
+        solved_a, solved_b = a.strict[in_a][keep] > 0, b.strict[in_b][keep] > 0
+        only_first += int((solved_a & ~solved_b).sum())
+        only_second += int((solved_b & ~solved_a).sum())
+    return only_first, only_second
+
+
+def against_base(run: RunData, stage: str, axes: dict) -> tuple[list[EvalTable], list[EvalTable]]:
+    """The base's and an arm's evaluations paired by seed (a base that all seeds share stands against each)."""
+    base = dict(zip(run.eval_seeds("base"), run.evals("base")))
+    pairs = [(base.get(seed, base.get(None)), table)
+             for seed, table in zip(run.eval_seeds(stage, **axes), run.evals(stage, **axes))]
+    pairs = [(b, table) for b, table in pairs if b is not None]
+    return [b for b, _ in pairs], [table for _, table in pairs]
+
+
+def noise_note(run: RunData, arms: list[tuple[str, str, dict]], ops: list[int], k: int, regime: str) -> str:
+    """The base against its redraw on `ops` (pass@k difference, problems solved by one evaluation only),
+    then every other arm's problems lost and gained against the base; "" without a finished redraw."""
+    first, again = run.redrawn("base")
+    if not first or not ops:
+        return ""
+    drift = contrast(again, first, "pass", k, ops)
+    lost, gained = solved_apart(first, again, ops)
+    trades = []
+    for label, stage, axes in arms:
+        if stage != "base":
+            base, arm = against_base(run, stage, axes)
+            if base:
+                trades.append("{} {} / {}".format(label, *solved_apart(base, arm, ops)))
+    seeds = f" (summed over {len(first)} seeds)" if len(first) > 1 else ""
+    text = (f"Sampling noise on the {regime} ops ({ops_text(ops)}): the base evaluated again with another sampling "
+            f"seed, minus its first evaluation: pass@{k} {drift.text()}; problems strictly solved in one of the two "
+            f"only: {lost} first / {gained} again{seeds}.")
+    if trades:
+        text += (" Against the base's first evaluation, problems solved by the base only / by the model only: "
+                 + "; ".join(trades) + ". A model that trades no more than the redraw has not measurably changed "
+                 "which problems it solves.")
+    return text
