@@ -434,7 +434,8 @@ def test_variants_run_some_arms_of_a_recipe_as_the_whole_recipe_would(tmp_path):
     assert part_run.axis_order["reward"] == ["outcome", "mix_0.2_0.8", "mix_0.5_0.5", "strict", "paper_mix_0.2_0.8",
                                              "paper_mix_0.5_0.5", "paper_strict"]
     assert {"base", "probe", "eval[model=base]", "hard_eval[model=rl,reward=strict,seed=0]"} <= {i.key for i in part}
-    assert len([i for i in part if i.kind == "eval"]) == 6  # the base and two arms, on two problem sets
+    assert len([i for i in part if i.stage in ("eval", "hard_eval")]) == 6  # the base and two arms, two problem sets
+    assert [i.key for i in part if i.stage.startswith("redraw")] == ["redraw[model=base]", "redraw_hard[model=base]"]
     for instance in part:
         same = whole[instance.key]
         assert (instance.settings, instance.inputs, instance.skip) == (same.settings, same.inputs, same.skip)

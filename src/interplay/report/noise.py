@@ -9,18 +9,24 @@ trades no more problems than the redraw has not measurably changed which problem
 
 from __future__ import annotations
 
+import numpy as np
+
 from interplay.report.analysis import EvalTable, shared_columns
 from interplay.report.claims import contrast, ops_text
 from interplay.report.rundata import RunData
 
 
-def solved_apart(first: list[EvalTable], second: list[EvalTable], ops) -> tuple[int, int]:
-    """Of the selected problems, how many `first` strictly solves in at least one sample and `second` does
-    not, and the reverse; tables paired by position (a seed each), on the problems both have, summed."""
+def solved_apart(first: list[EvalTable], second: list[EvalTable], ops,
+                 within: set[str] | None = None) -> tuple[int, int]:
+    """Of the selected problems (at `ops`, and among the ids `within` if given), how many `first` strictly solves in
+    at least one sample and `second` does not, and the reverse; tables paired by position (a seed each), on the
+    problems both have, summed."""
     only_first = only_second = 0
     for a, b in zip(first, second):
         in_a, in_b = shared_columns([a, b])
         keep = a.select(ops)[in_a]
+        if within is not None:
+            keep &= np.isin(a.ids[in_a], list(within))
         solved_a, solved_b = a.strict[in_a][keep] > 0, b.strict[in_b][keep] > 0
         only_first += int((solved_a & ~solved_b).sum())
         only_second += int((solved_b & ~solved_a).sum())
@@ -38,9 +44,11 @@ def against_base(run: RunData, stage: str, axes: dict) -> tuple[list[EvalTable],
 
 def noise_note(run: RunData, arms: list[tuple[str, str, dict]], ops: list[int], k: int, regime: str) -> str:
     """The base against its redraw on `ops` (pass@k difference, problems solved by one evaluation only),
-    then every other arm's problems lost and gained against the base; "" without a finished redraw."""
+    then every other arm's problems lost and gained against the base on the same problems; "" without a
+    finished redraw."""
     first, again = run.redrawn("base")
-    if not first or not ops:
+    redrawn = {problem for table in again for problem, op in zip(table.ids.tolist(), table.ops.tolist()) if op in ops}
+    if not redrawn:
         return ""
     drift = contrast(again, first, "pass", k, ops)
     lost, gained = solved_apart(first, again, ops)
@@ -49,13 +57,13 @@ def noise_note(run: RunData, arms: list[tuple[str, str, dict]], ops: list[int], 
         if stage != "base":
             base, arm = against_base(run, stage, axes)
             if base:
-                trades.append("{} {} / {}".format(label, *solved_apart(base, arm, ops)))
-    seeds = f" (summed over {len(first)} seeds)" if len(first) > 1 else ""
-    text = (f"Sampling noise on the {regime} ops ({ops_text(ops)}): the base evaluated again with another sampling "
-            f"seed, minus its first evaluation: pass@{k} {drift.text()}; problems strictly solved in one of the two "
-            f"only: {lost} first / {gained} again{seeds}.")
+                trades.append("{} {} / {}".format(label, *solved_apart(base, arm, ops, redrawn)))
+    seeds = f", summed over {len(first)} seeds" if len(first) > 1 else ""
+    text = (f"Sampling noise on the {regime} ops ({ops_text(ops)}, {drift.problems} problems{seeds}): the base "
+            f"evaluated again with another sampling seed, minus its first evaluation: pass@{k} {drift.text()}; "
+            f"problems strictly solved in one of the two only: {lost} first / {gained} again.")
     if trades:
-        text += (" Against the base's first evaluation, problems solved by the base only / by the model only: "
-                 + "; ".join(trades) + ". A model that trades no more than the redraw has not measurably changed "
-                 "which problems it solves.")
+        text += (" Against the base's first evaluation, on the same problems, solved by the base only / by the model "
+                 "only: " + "; ".join(trades) + ". A model that trades no more than the redraw has not measurably "
+                 "changed which problems it solves.")
     return text

@@ -16,8 +16,8 @@ from interplay.competence import label
 from interplay.errors import UserError
 from interplay.report.analysis import EvalTable
 
-# The eval stage that evaluates a model again with a sampling seed of its own (recipes f1 and f4): the noise
-# floor of a pass@k difference, read by `redrawn`, never pooled into the model's own evaluations.
+# Eval stages named `redraw...` evaluate a model again with a sampling seed of its own (recipes f1 and f4): the
+# noise floor of a pass@k difference, read by `redrawn`, never pooled into the model's own evaluations.
 REDRAW = "redraw"
 
 
@@ -89,12 +89,12 @@ class RunData:
         """The evaluations of the models of `model_stage` matching `axes`, one per seed. A model that
         several eval stages evaluated (the test set and extra problems at the hard ops, say) has one
         table: their problems concatenated in the recipe's order, so every arm stands on the same problems;
-        until all of them have finished, the model counts as not evaluated. A `redraw` is not one of them."""
+        until all of them have finished, the model counts as not evaluated. A `redraw` stage is not one of them."""
         return [EvalTable.concat([self.eval_table(key) for key in evals])
                 for evals in self._evaluated(model_stage, axes).values()]
 
     def redrawn(self, model_stage: str, **axes) -> tuple[list[EvalTable], list[EvalTable]]:
-        """The models of `model_stage` that the recipe's `redraw` stage evaluated again (another sampling seed):
+        """The models of `model_stage` that the recipe's `redraw` stages evaluated again (another sampling seed):
         their evaluations and their redraws, one table per seed each, in the same order: how far two
         evaluations of one model lie apart by sampling alone."""
         first, again = self._evaluated(model_stage, axes), self._evaluated(model_stage, axes, redraw=True)
@@ -108,11 +108,11 @@ class RunData:
 
     def _evaluated(self, model_stage: str, axes: dict, redraw: bool = False) -> dict[str, list[str]]:
         """The fully evaluated models of `model_stage` matching `axes`, by seed, each with its eval stages:
-        the `redraw` stage's alone if `redraw`, else all others."""
+        the `redraw...` stages' alone if `redraw`, else all others."""
         by_model: dict[str, list[str]] = {key: [] for key in self.keys(model_stage, **axes)}
         for key, instance in self.instances.items():
             if (instance["kind"] == "eval" and instance["inputs"].get("model") in by_model
-                    and (instance["stage"] == REDRAW) == redraw):
+                    and instance["stage"].startswith(REDRAW) == redraw):
                 by_model[instance["inputs"]["model"]].append(key)
         return {model: evals for model, evals in by_model.items()
                 if evals and all(key in self.records for key in evals)}
