@@ -55,20 +55,20 @@ def archived_run(tmp_path, seeds=("0",), redraw_hard: int | None = None) -> Arch
 def test_the_redraw_is_not_part_of_the_bases_own_evaluation(tmp_path):
     run = archived_run(tmp_path)
     assert [t.strict.tolist() for t in run.evals("base")] == [STRICT["base"]]
-    first, again = run.redrawn("base")
-    assert [t.strict.tolist() for t in first] == [STRICT["base"]]
-    assert [t.strict.tolist() for t in again] == [STRICT["redraw"]]
+    (first, again), = run.redrawn("base").values()
+    assert first.strict.tolist() == STRICT["base"] and again.strict.tolist() == STRICT["redraw"]
     assert measure(run, "base", {}, "pass", 1, [9]).problems == 1  # the base's hard problem counts, once
 
 
 def test_redraw_stages_of_several_problem_sets_are_one_table_as_the_models_own(tmp_path):
-    again = archived_run(tmp_path, redraw_hard=0).redrawn("base")[1]
-    assert [t.ids.tolist() for t in again] == [list(OPS)]
-    assert [t.strict.tolist() for t in again] == [STRICT["redraw"] + [0]]
+    (_, again), = archived_run(tmp_path, redraw_hard=0).redrawn("base").values()
+    assert again.ids.tolist() == list(OPS) and again.strict.tolist() == STRICT["redraw"] + [0]
 
 
 def test_problems_solved_by_one_evaluation_only_are_counted_on_the_problems_both_have(tmp_path):
-    first, again = archived_run(tmp_path, seeds=("0", "1")).redrawn("base")
+    redrawn = archived_run(tmp_path, seeds=("0", "1")).redrawn("base")
+    assert list(redrawn) == ["0", "1"]
+    first, again = [pair[0] for pair in redrawn.values()], [pair[1] for pair in redrawn.values()]
     assert solved_apart(first, again, [5]) == (2, 2)  # p1 first only, p2 again only; each of two seeds
     assert solved_apart(first, again, [9]) == (0, 0)  # the redraw has no op-9 problem: nothing to set apart
     assert solved_apart(first, again, [5], within={"p0", "p1"}) == (2, 0)
@@ -90,6 +90,14 @@ def test_rls_trade_is_counted_on_the_redrawn_problems_alone(tmp_path):
     assert "RL on edge 2 / 1." in noise_note(archived_run(tmp_path), ARMS, [5, 9], 4, "edge")
     (tmp_path / "hard").mkdir()
     assert "RL on edge 3 / 1." in noise_note(archived_run(tmp_path / "hard", redraw_hard=3), ARMS, [5, 9], 4, "edge")
+
+
+def test_rls_trade_is_counted_on_the_redrawn_seeds_alone(tmp_path):
+    """Seed 1's redraw has not finished: its RL's trade against its base would have no redraw beside it."""
+    run = archived_run(tmp_path, seeds=("0", "1"))
+    del run.records["redraw[model=base,seed=1]"]
+    text = noise_note(run, ARMS, [5], 4, "edge")
+    assert "1 first / 1 again." in text and "RL on edge 2 / 1." in text and "summed" not in text
 
 
 def test_no_note_without_a_finished_redraw(tmp_path):

@@ -2,7 +2,7 @@
 
 pass@k with k = n counts a problem as solved on one right sample of n, so a problem a model solves rarely
 is solved in one evaluation and missed in the next. The recipes evaluate the base a second time with a
-sampling seed of its own (the `redraw` stage of recipes f1 and f4); a report sets the problems RL gained
+sampling seed of its own (the `redraw` stages of recipes f1 and f4); a report sets the problems RL gained
 and lost against the base beside the problems the base gains and loses against itself. A model that
 trades no more problems than the redraw has not measurably changed which problems it solves.
 """
@@ -33,9 +33,9 @@ def solved_apart(first: list[EvalTable], second: list[EvalTable], ops,
     return only_first, only_second
 
 
-def against_base(run: RunData, stage: str, axes: dict) -> tuple[list[EvalTable], list[EvalTable]]:
-    """The base's and an arm's evaluations paired by seed (a base that all seeds share stands against each)."""
-    base = dict(zip(run.eval_seeds("base"), run.evals("base")))
+def against_base(run: RunData, base: dict, stage: str, axes: dict) -> tuple[list[EvalTable], list[EvalTable]]:
+    """The base's evaluations (`base`, by seed) and an arm's, paired by seed: a base all seeds share stands against
+    each; an arm's seed without a base there is left out."""
     pairs = [(base.get(seed, base.get(None)), table)
              for seed, table in zip(run.eval_seeds(stage, **axes), run.evals(stage, **axes))]
     pairs = [(b, table) for b, table in pairs if b is not None]
@@ -44,20 +44,22 @@ def against_base(run: RunData, stage: str, axes: dict) -> tuple[list[EvalTable],
 
 def noise_note(run: RunData, arms: list[tuple[str, str, dict]], ops: list[int], k: int, regime: str) -> str:
     """The base against its redraw on `ops` (pass@k difference, problems solved by one evaluation only),
-    then every other arm's problems lost and gained against the base on the same problems; "" without a
-    finished redraw."""
-    first, again = run.redrawn("base")
-    redrawn = {problem for table in again for problem, op in zip(table.ids.tolist(), table.ops.tolist()) if op in ops}
-    if not redrawn:
+    then every other arm's problems lost and gained against the base, on the same problems and seeds; ""
+    without a finished redraw."""
+    redrawn = run.redrawn("base")
+    first, again = [pair[0] for pair in redrawn.values()], [pair[1] for pair in redrawn.values()]
+    problems = {problem for table in again for problem, op in zip(table.ids.tolist(), table.ops.tolist()) if op in ops}
+    if not problems:
         return ""
     drift = contrast(again, first, "pass", k, ops)
     lost, gained = solved_apart(first, again, ops)
+    bases = {seed: pair[0] for seed, pair in redrawn.items()}
     trades = []
     for label, stage, axes in arms:
         if stage != "base":
-            base, arm = against_base(run, stage, axes)
+            base, arm = against_base(run, bases, stage, axes)
             if base:
-                trades.append("{} {} / {}".format(label, *solved_apart(base, arm, ops, redrawn)))
+                trades.append("{} {} / {}".format(label, *solved_apart(base, arm, ops, problems)))
     seeds = f", summed over {len(first)} seeds" if len(first) > 1 else ""
     text = (f"Sampling noise on the {regime} ops ({ops_text(ops)}, {drift.problems} problems{seeds}): the base "
             f"evaluated again with another sampling seed, minus its first evaluation: pass@{k} {drift.text()}; "

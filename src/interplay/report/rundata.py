@@ -90,17 +90,19 @@ class RunData:
         several eval stages evaluated (the test set and extra problems at the hard ops, say) has one
         table: their problems concatenated in the recipe's order, so every arm stands on the same problems;
         until all of them have finished, the model counts as not evaluated. A `redraw` stage is not one of them."""
-        return [EvalTable.concat([self.eval_table(key) for key in evals])
-                for evals in self._evaluated(model_stage, axes).values()]
+        return [self._joined(evals) for evals in self._evaluated(model_stage, axes).values()]
 
-    def redrawn(self, model_stage: str, **axes) -> tuple[list[EvalTable], list[EvalTable]]:
-        """The models of `model_stage` that the recipe's `redraw` stages evaluated again (another sampling seed):
-        their evaluations and their redraws, one table per seed each, in the same order: how far two
-        evaluations of one model lie apart by sampling alone."""
+    def redrawn(self, model_stage: str, **axes) -> dict[str | None, tuple[EvalTable, EvalTable]]:
+        """The models of `model_stage` that the recipe's `redraw` stages evaluated again (another sampling seed),
+        by seed (None for a model all seeds share): its evaluation and its redraw, each one table as `evals`
+        gives, to tell how far two evaluations of one model lie apart by sampling alone."""
         first, again = self._evaluated(model_stage, axes), self._evaluated(model_stage, axes, redraw=True)
-        both = [model for model in first if model in again]
-        return ([EvalTable.concat([self.eval_table(key) for key in first[model]]) for model in both],
-                [EvalTable.concat([self.eval_table(key) for key in again[model]]) for model in both])
+        return {self.instances[model]["axes"].get("seed"): (self._joined(first[model]), self._joined(again[model]))
+                for model in first if model in again}
+
+    def _joined(self, evals: list[str]) -> EvalTable:
+        """One model's eval stages as one table, their problems in the recipe's order."""
+        return EvalTable.concat([self.eval_table(key) for key in evals])
 
     def eval_seeds(self, model_stage: str, **axes) -> list[str | None]:
         """The seed of each model `evals` has a table for, in its order; None for a model all seeds share."""

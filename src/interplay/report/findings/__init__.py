@@ -7,8 +7,8 @@ module here that registers its report section, its claims and its figure.
 Every module of this package is loaded on first use, so a new finding is a new module and a recipe:
 nothing else to edit. `stages` are the recipe stage names the section reads (the conventions:
 `base` the pre-trained model, `probe` its competence by op, `mid` mid-training, `rl` the RL models;
-evaluations are found as the `eval` stages whose `model` input is one of those, except an eval stage named
-`redraw`: a model evaluated again with a sampling seed of its own, report/noise.py's), and a recipe that
+evaluations are found as the `eval` stages whose `model` input is one of those, except eval stages named
+`redraw...`: a model evaluated again with a sampling seed of its own, report/noise.py's), and a recipe that
 names the finding must define them (experiments/recipe.py checks).
 """
 
