@@ -21,9 +21,10 @@ def table(ids: list[str], strict: list[int], samples: int = 4) -> dict:
             "distinct_right": [1] * n}
 
 
-def archived_run(tmp_path, seeds=("0",), redraw_hard: int | None = None) -> ArchivedRun:
-    """A base and its edge RL per seed, each evaluated on every problem of OPS (STRICT's counts, the same for every
-    seed), and the base evaluated again by `redraw` on the op-5 problems, and on p9 by `redraw_hard` if given."""
+def archived_run(tmp_path, seeds=("0",), redraw_hard: int | None = None, shared_base: bool = False) -> ArchivedRun:
+    """A base and its edge RL per seed (one base for every seed if `shared_base`), each evaluated on every problem
+    of OPS (STRICT's counts, the same for every seed), and the base evaluated again by `redraw` on the op-5
+    problems, and on p9 by `redraw_hard` if given."""
     instances, records, evals = [], {}, {}
 
     def add(key, stage, kind, axes, inputs, evaluation=None):
@@ -33,16 +34,19 @@ def archived_run(tmp_path, seeds=("0",), redraw_hard: int | None = None) -> Arch
             evals[key] = evaluation
 
     for seed in seeds:
-        base, rl = f"base[seed={seed}]", f"rl[rl=edge,seed={seed}]"
-        add(base, "base", "pretrain", {"seed": seed}, {})
+        rl = f"rl[rl=edge,seed={seed}]"
+        base, axes = ("base", {}) if shared_base else (f"base[seed={seed}]", {"seed": seed})
+        on = f"[model=base{'' if shared_base else f',seed={seed}'}]"
+        if base not in records:
+            add(base, "base", "pretrain", axes, {})
+            add(f"eval{on}", "eval", "eval", {"model": "base", **axes}, {"model": base},
+                table(list(OPS), STRICT["base"]))
+            add(f"redraw{on}", "redraw", "eval", {"model": "base", **axes}, {"model": base},
+                table(list(OPS)[:5], STRICT["redraw"]))
+            if redraw_hard is not None:
+                add(f"redraw_hard{on}", "redraw_hard", "eval", {"model": "base", **axes}, {"model": base},
+                    table(["p9"], [redraw_hard]))
         add(rl, "rl", "rl", {"rl": "edge", "seed": seed}, {"init": base})
-        add(f"eval[model=base,seed={seed}]", "eval", "eval", {"model": "base", "seed": seed}, {"model": base},
-            table(list(OPS), STRICT["base"]))
-        add(f"redraw[model=base,seed={seed}]", "redraw", "eval", {"model": "base", "seed": seed}, {"model": base},
-            table(list(OPS)[:5], STRICT["redraw"]))
-        if redraw_hard is not None:
-            add(f"redraw_hard[model=base,seed={seed}]", "redraw_hard", "eval", {"model": "base", "seed": seed},
-                {"model": base}, table(["p9"], [redraw_hard]))
         add(f"eval[model=rl,rl=edge,seed={seed}]", "eval", "eval", {"model": "rl", "rl": "edge", "seed": seed},
             {"model": rl}, table(list(OPS), STRICT["rl"]))
     path = tmp_path / "run.json"
@@ -98,6 +102,11 @@ def test_rls_trade_is_counted_on_the_redrawn_seeds_alone(tmp_path):
     del run.records["redraw[model=base,seed=1]"]
     text = noise_note(run, ARMS, [5], 4, "edge")
     assert "1 first / 1 again." in text and "RL on edge 2 / 1." in text and "summed" not in text
+
+
+def test_rl_seeds_on_a_shared_base_say_how_many_seeds_they_sum(tmp_path):
+    text = noise_note(archived_run(tmp_path, seeds=("0", "1"), shared_base=True), ARMS, [5], 4, "edge")
+    assert "1 first / 1 again." in text and "RL on edge 4 / 2 (2 seeds)." in text
 
 
 def test_no_note_without_a_finished_redraw(tmp_path):

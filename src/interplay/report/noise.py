@@ -59,7 +59,8 @@ def noise_note(run: RunData, arms: list[tuple[str, str, dict]], ops: list[int], 
         if stage != "base":
             base, arm = against_base(run, bases, stage, axes)
             if base:
-                trades.append("{} {} / {}".format(label, *solved_apart(base, arm, ops, problems)))
+                seeds_apart = f" ({len(arm)} seeds)" if len(arm) != len(first) else ""  # RL seeds on a shared base
+                trades.append("{} {} / {}{}".format(label, *solved_apart(base, arm, ops, problems), seeds_apart))
     seeds = f", summed over {len(first)} seeds" if len(first) > 1 else ""
     text = (f"Sampling noise on the {regime} ops ({ops_text(ops)}, {drift.problems} problems{seeds}): the base "
             f"evaluated again with another sampling seed, minus its first evaluation: pass@{k} {drift.text()}; "
