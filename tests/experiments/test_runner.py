@@ -16,7 +16,7 @@ import pytest
 from interplay.errors import StopRequested
 from interplay.experiments.recipe import Recipe
 from interplay.experiments.runner import EARLIER_RUNS_FILE, STAGE_FILE, Run, busy_machine_note, variant_order
-from interplay.report.claims import NO_GAIN_MARGIN
+from interplay.report.claims import NO_GAIN_MARGIN, PAPER_SHARE
 from interplay.train.precision import cpu_description
 from interplay.world.mixture import parse_ops
 
@@ -47,7 +47,8 @@ def outcome_by_rule(check: dict) -> str:
     if check["kind"] == "increase":
         if estimate["floor"]:
             return "undecided (both 0)"
-        return "holds" if low > 0 else "fails" if high <= 0 else "undecided"
+        ruled_out = check["paper"] is not None and high < PAPER_SHARE * check["paper"]
+        return "holds" if low > 0 else "fails" if high <= 0 or ruled_out else "undecided"
     return "holds" if high < NO_GAIN_MARGIN else "fails" if low > NO_GAIN_MARGIN else "undecided"
 
 

@@ -79,3 +79,4 @@ def test_an_archive_from_before_the_right_completions_were_counted_reads_them_as
     again = EvalTable.from_dict(old)
     assert np.isnan(again.values("distinct_right")).all()
     assert again.values("pass", 1).tolist() == [0.5, 0.0]
+    assert json.loads(json.dumps(again.to_dict(), allow_nan=False)) == old  # archived again as it was: no NaN

@@ -8,7 +8,7 @@ import pytest
 
 from interplay.bootstrap import Estimate, difference
 from interplay.report.analysis import arm_matrix
-from interplay.report.claims import NO_GAIN_MARGIN, Check, Section, compare, floor_note
+from interplay.report.claims import NO_GAIN_MARGIN, PAPER_SHARE, Check, Section, compare, floor_note
 from interplay.report.rundata import RunData
 
 
@@ -19,6 +19,24 @@ from interplay.report.rundata import RunData
 ])
 def test_check_outcomes_follow_the_written_rule(kind, low, high, outcome):
     assert Check("c", kind, Estimate((low + high) / 2, low, high, 10, 1)).outcome() is outcome
+
+
+@pytest.mark.parametrize("low, high, with_paper, without", [
+    (-0.09, 0.05, False, None),  # rules out even half the paper's +0.4: not reproduced, though the interval holds 0
+    (-0.05, 0.3, None, None),  # an increase of half the paper's or more is still inside the interval
+    (0.01, 0.1, True, True),  # an increase smaller than the paper's: the claim (a direction) holds
+    (-0.2, -0.01, False, False),
+])
+def test_an_increase_fails_where_it_rules_out_half_the_papers_difference(low, high, with_paper, without):
+    interval = Estimate((low + high) / 2, low, high, 10, 1)
+    assert PAPER_SHARE == 0.5
+    assert Check("c", "increase", interval, paper=0.4).outcome() is with_paper
+    assert Check("c", "increase", interval).outcome() is without
+
+
+def test_a_floor_stays_undecided_whatever_the_paper_found():
+    floor = difference(np.zeros((1, 20)), np.zeros((1, 20)))
+    assert Check("c", "increase", floor, paper=0.4).outcome() is None
 
 
 def test_verdict_votes_main_claims_only():

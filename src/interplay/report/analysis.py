@@ -66,8 +66,10 @@ class EvalTable:
         return cls(**{name: np.concatenate([getattr(t, name) for t in tables]) for name in FIELDS})
 
     def to_dict(self) -> dict:
-        """Plain lists by field, for a JSON file (report/archive.py); `from_dict` reads them back."""
-        return {name: getattr(self, name).tolist() for name in FIELDS}
+        """Plain lists by field, for a JSON file (report/archive.py); `from_dict` reads them back. A field that is
+        NaN throughout (read from an archive that predates it) is left out as it was: JSON has no NaN."""
+        return {name: values.tolist() for name in FIELDS
+                if not ((values := getattr(self, name)).dtype.kind == "f" and values.size and np.isnan(values).all())}
 
     @classmethod
     def from_dict(cls, data: dict) -> "EvalTable":

@@ -5,8 +5,13 @@ between two models on the same problems with a 95% bootstrap interval over probl
 on seeds where both models have them: RL of seed s against the base of seed s).
 An "increase" holds when the whole interval is above 0 and fails when it is at or below 0, except at the
 floor: when both models score 0 on every problem the measurement has no power (the ops are out of reach
-of both), which says nothing about which is better, so the claim stays undecided. A "no gain" holds when
-the interval's upper end is below +0.05 and fails when its lower end is above +0.05.
+of both), which says nothing about which is better, so the claim stays undecided. Where the paper gives the
+size of the difference, an increase also fails when the interval, reaching above 0 or not, ends below half
+of it: the run then rules out an effect even half the paper's, which is what "not reproduced" means for a
+claim about an effect the paper measured (an equivalence bound, as replications set the smallest effect of
+interest from the original; with a true difference near 0 an interval straddles 0 at every sample size, so
+without it such a claim could never be decided). A "no gain" holds when the interval's upper end is below
++0.05 and fails when its lower end is above +0.05.
 Verdict: *reproduced* if every main claim holds, *not reproduced* if any main claim fails,
 *inconclusive* otherwise (an interval too wide to decide). Secondary claims are reported, not voted.
 The helpers read a run by stage name (see report/findings/__init__.py for the names a finding needs).
@@ -23,10 +28,13 @@ from interplay.report.rundata import RunData
 from interplay.world.mixture import format_ops
 
 NO_GAIN_MARGIN = 0.05
+PAPER_SHARE = 0.5  # an increase fails when its interval ends below this share of the paper's difference
 RULE = (f"Each claim is a difference on the same problems with a 95% bootstrap interval over problems and seeds "
         f"(a seed's models resampled together where both arms have the same seeds). "
-        f"*increase* holds if the interval is above 0, fails if it is at or below 0, and stays undecided if both models score 0 "
-        f"on every problem (the floor: no signal); *no gain* holds if its upper end is "
+        f"*increase* holds if the interval is above 0, fails if it is at or below 0 or, where the paper gives the "
+        f"difference, ends below {PAPER_SHARE:.0%} of it (the run rules out an effect that large), and stays "
+        f"undecided if both models score 0 on every problem (the floor: no signal); *no gain* holds if its upper "
+        f"end is "
         f"below +{NO_GAIN_MARGIN}, fails if its lower end is above +{NO_GAIN_MARGIN}. Verdict: reproduced if every "
         f"main claim holds, not reproduced if any main claim fails, inconclusive otherwise.")
 
@@ -37,13 +45,19 @@ class Check:
     kind: str  # increase | no_gain
     estimate: Estimate | None
     main: bool = True
+    paper: float | None = None  # the paper's difference for this claim (an increase), where it gives one
 
     def outcome(self) -> bool | None:
         e = self.estimate
         if e is None:
             return None
         if self.kind == "increase":
-            return None if e.floor else True if e.low > 0 else False if e.high <= 0 else None
+            if e.floor:
+                return None
+            if e.low > 0:
+                return True
+            ruled_out = self.paper is not None and e.high < PAPER_SHARE * self.paper
+            return False if e.high <= 0 or ruled_out else None
         return True if e.high < NO_GAIN_MARGIN else False if e.low > NO_GAIN_MARGIN else None
 
     def label(self) -> str:

@@ -63,8 +63,9 @@ def _blocks(run: RunData, section: Section, calibration: Path | None) -> list[tu
         ("p", f"The paper: {section.paper}" if section.of_paper else section.paper),
         ("table", section.header, section.rows),
         ("p", "Claims (difference, 95% interval over problems and seeds):"),
-        ("table", ["claim", "main", "estimate", "outcome"],
-         [[c.claim, "yes" if c.main else "no", c.estimate.text() if c.estimate else "n/a", c.label()] for c in section.checks]),
+        ("table", ["claim", "main", "estimate", "the paper", "outcome"],
+         [[c.claim, "yes" if c.main else "no", c.estimate.text() if c.estimate else "n/a",
+           "" if c.paper is None else f"{c.paper:+.3f}", c.label()] for c in section.checks]),
         ("p", f"Rule: {RULE}"),
     ]
     blocks += [("img", figure) for figure in section.figures if figure]
@@ -139,15 +140,16 @@ def _html(blocks: list[tuple], title: str) -> str:
             f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n")
 
 
-def write_report(runs: str | Path | list[str | Path], out: str | Path | None = None) -> tuple[Path, Path]:
+def write_report(runs: str | Path | list[str | Path], out: str | Path | None = None,
+                 seeds: list[int] | None = None) -> tuple[Path, Path]:
     """The report of a run (a directory or a run.json), or of several runs' seeds pooled, in `out`: by
-    default a run directory's report/, or the directory of a run.json."""
+    default a run directory's report/, or the directory of a run.json; of its `seeds` alone if given."""
     from interplay.report.figures import calibration
 
-    run = open_runs(runs if isinstance(runs, list) else [runs])
+    run = open_runs(runs if isinstance(runs, list) else [runs], seeds)
     directory = Path(out) if out is not None else run.report_dir
     if directory is None:
-        raise UserError("a report of several runs needs --out DIR")
+        raise UserError("a report of several runs, or of some seeds of a run, needs --out DIR")
     directory.mkdir(parents=True, exist_ok=True)
     section = get_finding(run.finding).section(run, directory)
     blocks = _blocks(run, section, calibration(run, directory / "calibration.png"))
@@ -156,7 +158,7 @@ def write_report(runs: str | Path | list[str | Path], out: str | Path | None = N
     atomic_write_text(page, _html(blocks, f"{run.plan['recipe']} ({run.plan['scale']})"))
     atomic_write_text(directory / "verdict.json", json.dumps(
         {"finding": run.finding, "verdict": section.verdict(),
-         "checks": [{"claim": c.claim, "kind": c.kind, "main": c.main, "outcome": c.label(),
+         "checks": [{"claim": c.claim, "kind": c.kind, "main": c.main, "paper": c.paper, "outcome": c.label(),
                      "estimate": c.estimate.to_dict() if c.estimate else None} for c in section.checks]}, indent=1) + "\n")
     write_archive(run, directory / "run.json")
     return markdown, page
@@ -169,4 +171,12 @@ def add_parser(commands) -> None:
                              "several (of one recipe, different seeds) are pooled")
     parser.add_argument("--out", help="where to write (default: RUN/report/ for a run directory, the directory of a "
                                       "run.json; needed for several runs)")
-    parser.set_defaults(handler=lambda args: print("\n".join(map(str, write_report(args.runs, args.out)))))
+    parser.add_argument("--seeds", help="comma-separated seeds to report alone, with the stages they share "
+                                        "(e.g. one seed of a pooled run.json; needs --out)")
+    parser.set_defaults(handler=_report)
+
+
+def _report(args) -> None:
+    from interplay.experiments.runner import parse_seeds  # the same --seeds as `interplay run`
+
+    print("\n".join(map(str, write_report(args.runs, args.out, parse_seeds(args.seeds)))))

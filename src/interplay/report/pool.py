@@ -3,7 +3,8 @@
 A seed's stages are keyed by their seed (`rl[rl=edge,seed=1]`), so runs of different seeds have
 different keys, and the stages they share (the test set, a base shared by every seed) must be the same
 stage: the same hash. A key that two runs finished with different hashes is the same seed run twice
-(or built by different code), which pooling would count twice, so it is refused.
+(or built by different code), which pooling would count twice, so it is refused. The other way round,
+`SeedSubset` reports some of a run's seeds (one seed of a pooled run.json, say) with the stages they share.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ def open_run(path: str | Path) -> RunData:
     return ArchivedRun(path) if Path(path).is_file() else RunData(path)
 
 
-def open_runs(paths: list[str | Path]) -> RunData:
+def open_runs(paths: list[str | Path], seeds: list[int] | None = None) -> RunData:
+    """Runs pooled into one (a single run as it is), then cut to `seeds` if given."""
     runs = [open_run(path) for path in paths]
-    return runs[0] if len(runs) == 1 else PooledRun(runs)
+    run = runs[0] if len(runs) == 1 else PooledRun(runs)
+    return run if seeds is None else SeedSubset(run, seeds)
 
 
 class PooledRun(RunData):
@@ -69,3 +72,26 @@ class PooledRun(RunData):
     def metrics(self, key: str) -> list[dict]:
         owner = self._owner.get(key)
         return owner.metrics(key) if owner else []
+
+
+class SeedSubset(RunData):
+    """Some seeds of a run: the instances of those seeds and those every seed shares (a test set, a shared base).
+    Its report has no default directory, so that it cannot overwrite the report of all the seeds."""
+
+    def __init__(self, run: RunData, seeds: list[int]):
+        have = [int(seed) for seed in run.plan.get("seeds", [])]
+        if missing := sorted(set(seeds) - set(have)):
+            raise UserError(f"--seeds: the run has no seed {missing[0]} (its seeds: {', '.join(map(str, have))})")
+        kept = [i for i in run.plan["instances"] if "seed" not in i["axes"] or int(i["axes"]["seed"]) in seeds]
+        records = {i["key"]: run.records[i["key"]] for i in kept if i["key"] in run.records}
+        self._run = run
+        self._hold({**run.plan, "seeds": sorted(set(seeds)), "instances": kept}, records, report_dir=None)
+
+    def _read_eval_table(self, key: str) -> EvalTable:
+        return self._run.eval_table(key)
+
+    def probe(self, key: str) -> dict:
+        return self._run.probe(key)
+
+    def metrics(self, key: str) -> list[dict]:
+        return self._run.metrics(key)

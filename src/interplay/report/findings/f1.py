@@ -13,6 +13,9 @@ from interplay.report.rundata import RunData
 from interplay.verify.passk import powers_of_two
 from interplay.world.mixture import format_ops
 
+# The paper's differences (its figure, edge ops): RL on the edge lifts pass@128 ~43 -> ~86 and pass@1 ~17 -> ~51.
+PAPER_EDGE_PASS_AT_K, PAPER_EDGE_PASS_AT_1 = 0.43, 0.34
+
 
 @register_finding("f1", stages=("base", "probe", "rl"))
 def finding_1(run: RunData, out: Path) -> Section:
@@ -28,14 +31,18 @@ def finding_1(run: RunData, out: Path) -> Section:
     for label, stage, axes in arms:
         section.rows.append([label] + [cell(measure(run, stage, axes, "pass", kk, regimes[name]))
                                        for name in ("id", "edge", "hard") for kk in (1, k)])
-    base = ("base", {})
+    def rl_minus_base(rl: str, k: int, regime: str):
+        return compare(run, ("rl", {"rl": rl}), ("base", {}), "pass", k, regimes[regime])
+
     section.checks = [
-        Check(f"RL on ID does not raise ID pass@{k}", "no_gain", compare(run, ("rl", {"rl": "id"}), base, "pass", k, regimes["id"])),
-        Check(f"RL on edge raises edge pass@{k}", "increase", compare(run, ("rl", {"rl": "edge"}), base, "pass", k, regimes["edge"])),
-        Check(f"RL on hard does not raise hard pass@{k}", "no_gain", compare(run, ("rl", {"rl": "hard"}), base, "pass", k, regimes["hard"])),
-        Check("RL on ID raises ID pass@1", "increase", compare(run, ("rl", {"rl": "id"}), base, "pass", 1, regimes["id"]), main=False),
-        Check("RL on edge raises edge pass@1", "increase", compare(run, ("rl", {"rl": "edge"}), base, "pass", 1, regimes["edge"]), main=False),
-        Check(f"RL on edge raises hard pass@{k}", "increase", compare(run, ("rl", {"rl": "edge"}), base, "pass", k, regimes["hard"]), main=False),
+        Check(f"RL on ID does not raise ID pass@{k}", "no_gain", rl_minus_base("id", k, "id")),
+        Check(f"RL on edge raises edge pass@{k}", "increase", rl_minus_base("edge", k, "edge"),
+              paper=PAPER_EDGE_PASS_AT_K),
+        Check(f"RL on hard does not raise hard pass@{k}", "no_gain", rl_minus_base("hard", k, "hard")),
+        Check("RL on ID raises ID pass@1", "increase", rl_minus_base("id", 1, "id"), main=False),
+        Check("RL on edge raises edge pass@1", "increase", rl_minus_base("edge", 1, "edge"), main=False,
+              paper=PAPER_EDGE_PASS_AT_1),
+        Check(f"RL on edge raises hard pass@{k}", "increase", rl_minus_base("edge", k, "hard"), main=False),
     ]
     section.notes.append(breadth(run, arms, regimes["edge"]))
     section.notes.append(noise_note(run, arms, regimes["edge"], k, "edge"))

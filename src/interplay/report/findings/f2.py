@@ -9,6 +9,10 @@ from interplay.report.claims import Check, Section, cell, compare, largest_k, me
 from interplay.report.findings import register_finding
 from interplay.report.rundata import RunData
 
+# The paper: at shares 0 and 0.1% RL does not carry to B beyond trivial ops; from 1% B reaches pass@128 ~1.0 at
+# low ops and ~0.6 at op 20. Across that threshold the difference beyond the lowest op is at least ~0.6.
+PAPER_THRESHOLD, PAPER_GAIN_ACROSS = 0.01, 0.6
+
 
 @register_finding("f2", stages=("base", "rl"))
 def finding_2(run: RunData, out: Path) -> Section:
@@ -32,20 +36,34 @@ def finding_2(run: RunData, out: Path) -> Section:
         section.rows.append([share] + cells)
     if shares:
         lowest, highest = shares[0], shares[-1]
+        lowest_op = min(ops) if ops else "?"
+
+        def above_lowest(share: str):  # B beyond the lowest op after RL: this share minus the lowest
+            return compare(run, ("rl", {"share": share}), ("rl", {"share": lowest}), "pass", k, beyond, context)
+
         section.checks = [
-            Check(f"after RL, B pass@{k} beyond op {min(ops) if ops else '?'} is higher at share {highest} than at {lowest}",
-                  "increase", compare(run, ("rl", {"share": highest}), ("rl", {"share": lowest}), "pass", k, beyond, context)),
-            Check(f"at share {lowest}, RL does not raise B pass@{k} beyond op {min(ops) if ops else '?'}", "no_gain",
+            Check(f"after RL, B pass@{k} beyond op {lowest_op} is higher at share {highest} than at {lowest}",
+                  "increase", above_lowest(highest), paper=_paper_gain(highest, lowest)),
+            Check(f"at share {lowest}, RL does not raise B pass@{k} beyond op {lowest_op}", "no_gain",
                   compare(run, ("rl", {"share": lowest}), ("base", {"share": lowest}), "pass", k, beyond, context)),
         ]
         if len(shares) > 2:
             middle = shares[len(shares) // 2]
             section.checks.append(Check(f"after RL, B pass@{k} beyond the lowest op is higher at share {middle} than at {lowest}",
-                                        "increase", compare(run, ("rl", {"share": middle}), ("rl", {"share": lowest}), "pass", k, beyond, context),
-                                        main=False))
+                                        "increase", above_lowest(middle), main=False,
+                                        paper=_paper_gain(middle, lowest)))
     section.notes.append(f"context B is '{context}'")
     section.figures.append(context_transfer(run, shares, ops, context, k, out / "f2_context_b.png"))
     return section
+
+
+def _paper_gain(higher: str, lower: str) -> float | None:
+    """The paper's difference between two shares of B: ~0.6 across its 1% threshold, none given on one side of it."""
+    try:
+        across = float(lower) < PAPER_THRESHOLD <= float(higher)
+    except ValueError:  # a share named otherwise than by its fraction: the paper's number cannot be placed
+        return None
+    return PAPER_GAIN_ACROSS if across else None
 
 
 def _context_b(run: RunData) -> str | None:
