@@ -32,11 +32,11 @@ PAPER_SHARE = 0.5  # an increase fails when its interval ends below this share o
 RULE = (f"Each claim is a difference on the same problems with a 95% bootstrap interval over problems and seeds "
         f"(a seed's models resampled together where both arms have the same seeds). "
         f"*increase* holds if the interval is above 0, fails if it is at or below 0 or, where the paper gives the "
-        f"difference, ends below {PAPER_SHARE:.0%} of it (the run rules out an effect that large), and stays "
-        f"undecided if both models score 0 on every problem (the floor: no signal); *no gain* holds if its upper "
-        f"end is "
-        f"below +{NO_GAIN_MARGIN}, fails if its lower end is above +{NO_GAIN_MARGIN}. Verdict: reproduced if every "
-        f"main claim holds, not reproduced if any main claim fails, inconclusive otherwise.")
+        f"difference (at its own k, 128, where a pass@k claim here has a smaller k), ends below {PAPER_SHARE:.0%} "
+        f"of it (the run rules out an effect that large), and stays undecided if both models score 0 on every "
+        f"problem (the floor: no signal); *no gain* holds if its upper end is below +{NO_GAIN_MARGIN}, fails if its "
+        f"lower end is above +{NO_GAIN_MARGIN}. Verdict: reproduced if every main claim holds, not reproduced if any "
+        f"main claim fails, inconclusive otherwise.")
 
 
 @dataclass
