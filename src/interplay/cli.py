@@ -8,6 +8,7 @@
     interplay pretrain --config pretrain.toml --set train.tokens=2000000
     interplay midtrain --init runs/pretrain/final --config midtrain.toml
     interplay eval --model runs/pretrain/final --data test.jsonl --samples 64 --out runs/eval
+    interplay gold-loss --model runs/pretrain/final --data test.jsonl
     interplay run recipes/f1_edge_of_competence.toml --scale cpu --out runs/f1
     interplay report runs/f1
 """
@@ -63,13 +64,13 @@ def _stage_modules(light: bool = False) -> list:
         from interplay.verify import cli as verify_cli
 
         return [verify_cli]
-    from interplay import competence, evaluate, export
+    from interplay import competence, evaluate, export, gold_loss
     from interplay.experiments import runner
     from interplay.report import document
     from interplay.train import cli as train_cli
     from interplay.verify import cli as verify_cli
 
-    return [verify_cli, train_cli, evaluate, competence, runner, document, export]
+    return [verify_cli, train_cli, evaluate, competence, gold_loss, runner, document, export]
 
 
 def cmd_generate(args: argparse.Namespace) -> None:

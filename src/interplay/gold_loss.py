@@ -1,0 +1,135 @@
+"""`interplay gold-loss`: where a model's loss on gold solutions sits, by op and by part of a step.
+
+    interplay gold-loss --model runs/cpu/pretrain/final --data problems.jsonl --out gold_loss.json
+
+Each problem alone from position 0, teacher-forced in fp32 (as the held-out metric of training, which
+gives the mean per op): every token of the gold completion gets its negative log-likelihood, and the
+token's part (world/parts.py: the quantity a step defines, its letter, the letters it uses, their
+values, the result, the answer, syntax) says what the model was asked to do there. Per op and part:
+tokens, NLL per token and the part's share of the solution's total NLL. Per op also the mean over
+problems of exp(-total NLL): the probability of sampling the gold text itself at temperature 1, which
+strict pass@1 at T = 1 exceeds only by the other texts that are right too (another order of steps).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from interplay.errors import UserError
+from interplay.jsonl import atomic_write_text, read_jsonl
+from interplay.world.parts import PARTS, solution_parts
+from interplay.world.render import prompt_text, training_text
+
+ROWS_PER_PASS = 64  # problems per forward pass: bounds memory at any number of problems
+
+
+def completion_parts(record: dict, tokenizer) -> tuple[list[int], list[int], list[str]]:
+    """The prompt's ids, the gold completion's ids (solution, answer tags, EOS) and each completion token's part."""
+    from interplay.lm.tokenizer import EOS
+
+    prompt, text = prompt_text(record), training_text(record)
+    labels = ["syntax"] * (len(prompt) + 1) + solution_parts(record["solution"])
+    tail = text[len(labels):]
+    labels += ["answer" if ch.isdigit() else "syntax" for ch in tail]  # " </solution> <answer> N </answer>"
+    encoding = tokenizer.encode(text, add_special_tokens=False)
+    prompt_ids = tokenizer.encode(prompt, add_special_tokens=False).ids
+    parts = [labels[end - 1] for _, end in encoding.offsets[len(prompt_ids):]]  # a token's span starts at its space
+    return prompt_ids, encoding.ids[len(prompt_ids):] + [tokenizer.token_to_id(EOS)], parts + ["syntax"]
+
+
+@torch.no_grad()
+def gold_token_losses(model, prompts: list[list[int]], completions: list[list[int]]) -> list[list[float]]:
+    """Each completion token's NLL given its prompt and the gold tokens before it (fp32, right padding)."""
+    was_training = model.training
+    model.eval()
+    device = model.lm_head.weight.device
+    losses = []
+    for start in range(0, len(prompts), ROWS_PER_PASS):
+        rows = list(zip(prompts[start:start + ROWS_PER_PASS], completions[start:start + ROWS_PER_PASS]))
+        width = max(len(p) + len(c) for p, c in rows) - 1
+        inputs = torch.zeros(len(rows), width, dtype=torch.long)
+        targets = torch.zeros(len(rows), width, dtype=torch.long)
+        for row, (prompt, completion) in enumerate(rows):
+            ids = prompt + completion
+            inputs[row, :len(ids) - 1] = torch.tensor(ids[:-1])
+            targets[row, :len(ids) - 1] = torch.tensor(ids[1:])
+        token_losses = F.cross_entropy(model(inputs.to(device)).float().transpose(1, 2), targets.to(device),
+                                       reduction="none").cpu()
+        losses += [token_losses[row, len(p) - 1:len(p) - 1 + len(c)].tolist() for row, (p, c) in enumerate(rows)]
+    model.train(was_training)
+    return losses
+
+
+def gold_loss(model, tokenizer, records: list[dict]) -> dict:
+    """By op: tokens, NLL per token and share of the total NLL of each part; the mean total NLL of a solution
+    and the mean probability of the gold text."""
+    rows = [completion_parts(record, tokenizer) for record in records]
+    losses = gold_token_losses(model, [r[0] for r in rows], [r[1] for r in rows])
+    nll, tokens = defaultdict(lambda: defaultdict(float)), defaultdict(lambda: defaultdict(int))
+    totals = defaultdict(list)
+    for record, (_, _, parts), token_losses in zip(records, rows, losses):
+        op = str(record["op"])
+        for part, loss in zip(parts, token_losses):
+            nll[op][part] += loss
+            tokens[op][part] += 1
+        totals[op].append(sum(token_losses))
+    table = {}
+    for op in sorted(nll, key=int):
+        whole = sum(nll[op].values())
+        table[op] = {
+            "problems": len(totals[op]),
+            "solution_nll": sum(totals[op]) / len(totals[op]),
+            "gold_probability": sum(math.exp(-t) for t in totals[op]) / len(totals[op]),
+            "parts": {part: {"tokens": tokens[op][part], "nll_per_token": nll[op][part] / tokens[op][part],
+                             "share": nll[op][part] / whole if whole > 0 else 0.0}
+                      for part in PARTS if tokens[op][part]},
+        }
+    return table
+
+
+def format_table(table: dict) -> str:
+    """Parts down, ops across: NLL per token and (share of the solution's NLL)."""
+    ops = list(table)
+    lines = ["part      " + "".join(f"{'op ' + op:>18}" for op in ops)]
+    for part in PARTS:
+        cells = [table[op]["parts"].get(part) for op in ops]
+        lines.append(f"{part:<10}" + "".join(f"{c['nll_per_token']:>9.4f} ({c['share']:>4.0%})" if c else f"{'':>18}"
+                                             for c in cells))
+    lines.append(f"{'P(gold)':<10}" + "".join(f"{table[op]['gold_probability']:>18.3f}" for op in ops))
+    return "\n".join(lines)
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("gold-loss", help="a model's NLL on gold solutions by op and part of a step "
+                                                   "(which quantity next, its letters, values, arithmetic)")
+    parser.add_argument("--model", required=True, help="checkpoint directory (config.json, model.safetensors, "
+                                                       "tokenizer.json)")
+    parser.add_argument("--data", required=True, help="problems (JSONL, from `interplay generate`; forward mode)")
+    parser.add_argument("--out", help="write the table as JSON here too")
+    parser.set_defaults(handler=_run)
+
+
+def _run(args) -> None:
+    from interplay.lm.device import pick_device
+    from interplay.lm.hf import load_pretrained
+    from interplay.lm.tokenizer import load_tokenizer
+
+    model_dir = Path(args.model)
+    if not (model_dir / "tokenizer.json").exists():
+        raise UserError(f"--model {model_dir}: no tokenizer.json (a checkpoint directory of interplay)")
+    records = read_jsonl(args.data)
+    if not records:
+        raise UserError(f"--data {args.data}: no problems")
+    if any(record.get("mode", "forward") != "forward" for record in records):
+        raise UserError(f"--data {args.data}: reverse-mode problems have other parts; give forward problems")
+    table = gold_loss(load_pretrained(model_dir, pick_device("auto")), load_tokenizer(model_dir / "tokenizer.json"),
+                      records)
+    print(format_table(table))
+    if args.out:
+        atomic_write_text(Path(args.out), json.dumps(table, indent=1) + "\n")
