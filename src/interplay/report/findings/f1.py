@@ -31,8 +31,9 @@ def finding_1(run: RunData, out: Path) -> Section:
     for label, stage, axes in arms:
         section.rows.append([label] + [cell(measure(run, stage, axes, "pass", kk, regimes[name]))
                                        for name in ("id", "edge", "hard") for kk in (1, k)])
-    def rl_minus_base(rl: str, k: int, regime: str):
-        return compare(run, ("rl", {"rl": rl}), ("base", {}), "pass", k, regimes[regime])
+
+    def rl_minus_base(rl: str, at: int, regime: str):  # pass@at of RL on `rl` minus the base's, on a regime's ops
+        return compare(run, ("rl", {"rl": rl}), ("base", {}), "pass", at, regimes[regime])
 
     section.checks = [
         Check(f"RL on ID does not raise ID pass@{k}", "no_gain", rl_minus_base("id", k, "id")),
