@@ -127,3 +127,12 @@ def test_commands_that_need_no_model_import_no_torch(tmp_path):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_building_every_commands_parser_imports_no_torch():
+    """Every stage module is imported to build the parser of a non-light command (`interplay report --help`):
+    none of them may import torch at its top, which costs ~2 s of start-up to every command."""
+    script = "import sys; from interplay.cli import build_parser; build_parser('report'); print('torch' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "False"

@@ -18,9 +18,6 @@ import math
 from collections import defaultdict
 from pathlib import Path
 
-import torch
-import torch.nn.functional as F
-
 from interplay.errors import UserError
 from interplay.jsonl import atomic_write_text, read_jsonl
 from interplay.world.parts import PARTS, solution_parts
@@ -43,25 +40,28 @@ def completion_parts(record: dict, tokenizer) -> tuple[list[int], list[int], lis
     return prompt_ids, encoding.ids[len(prompt_ids):] + [tokenizer.token_to_id(EOS)], parts + ["syntax"]
 
 
-@torch.no_grad()
 def gold_token_losses(model, prompts: list[list[int]], completions: list[list[int]]) -> list[list[float]]:
     """Each completion token's NLL given its prompt and the gold tokens before it (fp32, right padding)."""
+    import torch  # here, not at the top: the CLI imports this module to build its parser, for every command
+    import torch.nn.functional as F
+
     was_training = model.training
     model.eval()
     device = model.lm_head.weight.device
     losses = []
-    for start in range(0, len(prompts), ROWS_PER_PASS):
-        rows = list(zip(prompts[start:start + ROWS_PER_PASS], completions[start:start + ROWS_PER_PASS]))
-        width = max(len(p) + len(c) for p, c in rows) - 1
-        inputs = torch.zeros(len(rows), width, dtype=torch.long)
-        targets = torch.zeros(len(rows), width, dtype=torch.long)
-        for row, (prompt, completion) in enumerate(rows):
-            ids = prompt + completion
-            inputs[row, :len(ids) - 1] = torch.tensor(ids[:-1])
-            targets[row, :len(ids) - 1] = torch.tensor(ids[1:])
-        token_losses = F.cross_entropy(model(inputs.to(device)).float().transpose(1, 2), targets.to(device),
-                                       reduction="none").cpu()
-        losses += [token_losses[row, len(p) - 1:len(p) - 1 + len(c)].tolist() for row, (p, c) in enumerate(rows)]
+    with torch.no_grad():
+        for start in range(0, len(prompts), ROWS_PER_PASS):
+            rows = list(zip(prompts[start:start + ROWS_PER_PASS], completions[start:start + ROWS_PER_PASS]))
+            width = max(len(p) + len(c) for p, c in rows) - 1
+            inputs = torch.zeros(len(rows), width, dtype=torch.long)
+            targets = torch.zeros(len(rows), width, dtype=torch.long)
+            for row, (prompt, completion) in enumerate(rows):
+                ids = prompt + completion
+                inputs[row, :len(ids) - 1] = torch.tensor(ids[:-1])
+                targets[row, :len(ids) - 1] = torch.tensor(ids[1:])
+            token_losses = F.cross_entropy(model(inputs.to(device)).float().transpose(1, 2), targets.to(device),
+                                           reduction="none").cpu()
+            losses += [token_losses[row, len(p) - 1:len(p) - 1 + len(c)].tolist() for row, (p, c) in enumerate(rows)]
     model.train(was_training)
     return losses
 
