@@ -20,6 +20,7 @@ from pathlib import Path
 
 from interplay.errors import UserError
 from interplay.jsonl import atomic_write_text, read_jsonl
+from interplay.lm.tokenizer import EOS
 from interplay.world.parts import PARTS, solution_parts
 from interplay.world.render import prompt_text, training_text
 
@@ -28,8 +29,6 @@ ROWS_PER_PASS = 64  # problems per forward pass: bounds memory at any number of 
 
 def completion_parts(record: dict, tokenizer) -> tuple[list[int], list[int], list[str]]:
     """The prompt's ids, the gold completion's ids (solution, answer tags, EOS) and each completion token's part."""
-    from interplay.lm.tokenizer import EOS
-
     prompt, text = prompt_text(record), training_text(record)
     labels = ["syntax"] * (len(prompt) + 1) + solution_parts(record["solution"])
     tail = text[len(labels):]
