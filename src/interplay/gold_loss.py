@@ -9,22 +9,31 @@ values, the result, the answer, syntax) says what the model was asked to do ther
 tokens, NLL per token and the part's share of the solution's total NLL. Per op also the mean over
 problems of exp(-total NLL): the probability of sampling the gold text itself at temperature 1, which
 strict pass@1 at T = 1 exceeds only by the other texts that are right too (another order of steps).
+
+`--swap-question` asks whether a part is decided by reading the question: each solution is scored again with its
+problem's question asking for another quantity that the text defines and the solution does not. A model that reads
+the question loses more on the parts that depend on it (which quantity next; whether to stop); a part whose loss
+does not move is decided without it.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import random
+import re
 from collections import defaultdict
 from pathlib import Path
 
 from interplay.errors import UserError
 from interplay.jsonl import atomic_write_text, read_jsonl
 from interplay.lm.tokenizer import EOS
+from interplay.world.contexts import get_context
 from interplay.world.parts import PARTS, solution_parts
 from interplay.world.render import prompt_text, training_text
 
 ROWS_PER_PASS = 64  # problems per forward pass: bounds memory at any number of problems
+_DEFINED = re.compile(r"The number of (.+?) equals")  # every quantity a problem's text defines, by its name
 
 
 def completion_parts(record: dict, tokenizer) -> tuple[list[int], list[int], list[str]]:
@@ -92,6 +101,51 @@ def gold_loss(model, tokenizer, records: list[dict]) -> dict:
     return table
 
 
+def asking_elsewhere(record: dict, rng: random.Random) -> dict | None:
+    """The problem with its question asking for another instance quantity its text defines, one its solution does
+    not (the gold solution unchanged, so no longer right); None when the text defines no such quantity, or when
+    the question asks for an aggregate (a question of another kind would change more than which quantity)."""
+    context = get_context(record["context"])
+    nodes = {node["name"]: node for node in record["graph"]["nodes"]}
+    if nodes[record["graph"]["target"]]["kind"] != "instance":
+        return None
+    solved = set(nodes)
+    others = sorted({name for name in _DEFINED.findall(record["problem"])
+                     if name not in solved and not name.startswith(f"{context.aggregate} in ")})
+    if not others:
+        return None
+    item, entity = rng.choice(others).split(" in ", 1)  # a name is "<item> in <entity>" (world/render.py)
+    return {**record, "question": context.question_instance.format(item=item, entity=entity)}
+
+
+def question_swap(model, tokenizer, records: list[dict], seed: int = 0) -> dict:
+    """By op: the NLL per solution of each part with the question as asked and with it asking elsewhere, over the
+    problems whose text defines another quantity."""
+    rng = random.Random(seed)
+    pairs = [(record, other) for record in records if (other := asking_elsewhere(record, rng)) is not None]
+    asked, swapped = (_nll_by_part(model, tokenizer, [pair[side] for pair in pairs]) for side in (0, 1))
+    by_op = defaultdict(list)
+    for (record, _), nll, nll_swapped in zip(pairs, asked, swapped):
+        by_op[str(record["op"])].append((nll, nll_swapped))
+    return {op: {"problems": len(rows),
+                 "parts": {part: {"asked": sum(a[part] for a, _ in rows) / len(rows),
+                                  "swapped": sum(s[part] for _, s in rows) / len(rows)}
+                           for part in PARTS if any(part in a for a, _ in rows)}}
+            for op, rows in sorted(by_op.items(), key=lambda item: int(item[0]))}
+
+
+def _nll_by_part(model, tokenizer, records: list[dict]) -> list[dict[str, float]]:
+    """Each record's gold completion NLL summed by part."""
+    rows = [completion_parts(record, tokenizer) for record in records]
+    totals = []
+    for (_, _, parts), token_losses in zip(rows, gold_token_losses(model, [r[0] for r in rows], [r[1] for r in rows])):
+        total = defaultdict(float)
+        for part, loss in zip(parts, token_losses):
+            total[part] += loss
+        totals.append(dict(total))
+    return totals
+
+
 def format_table(table: dict) -> str:
     """Parts down, ops across: NLL per token and (share of the solution's NLL)."""
     ops = list(table)
@@ -104,12 +158,28 @@ def format_table(table: dict) -> str:
     return "\n".join(lines)
 
 
+def format_swap(swap: dict) -> str:
+    """Parts down, ops across: NLL per solution with the question asked -> asking for another quantity."""
+    ops = list(swap)
+    lines = ["NLL per solution, question asked -> asking for another quantity of the text",
+             "part      " + "".join(f"{'op ' + op:>18}" for op in ops)]
+    for part in PARTS:
+        cells = [swap[op]["parts"].get(part) for op in ops]
+        lines.append(f"{part:<10}" + "".join(f"{c['asked']:>8.3f} ->{c['swapped']:>6.3f}" if c else f"{'':>18}"
+                                             for c in cells))
+    lines.append(f"{'problems':<10}" + "".join(f"{swap[op]['problems']:>18}" for op in ops))
+    return "\n".join(lines)
+
+
 def add_parser(commands) -> None:
     parser = commands.add_parser("gold-loss", help="a model's NLL on gold solutions by op and part of a step "
                                                    "(which quantity next, its letters, values, arithmetic)")
     parser.add_argument("--model", required=True, help="checkpoint directory (config.json, model.safetensors, "
                                                        "tokenizer.json)")
     parser.add_argument("--data", required=True, help="problems (JSONL, from `interplay generate`; forward mode)")
+    parser.add_argument("--swap-question", action="store_true",
+                        help="also score each solution with its question asking for another quantity of the text: "
+                             "a part whose loss does not rise is decided without reading the question")
     parser.add_argument("--out", help="write the table as JSON here too")
     parser.set_defaults(handler=_run)
 
@@ -127,8 +197,12 @@ def _run(args) -> None:
         raise UserError(f"--data {args.data}: no problems")
     if any(record.get("mode", "forward") != "forward" for record in records):
         raise UserError(f"--data {args.data}: reverse-mode problems have other parts; give forward problems")
-    table = gold_loss(load_pretrained(model_dir, pick_device("auto")), load_tokenizer(model_dir / "tokenizer.json"),
-                      records)
+    model, tokenizer = load_pretrained(model_dir, pick_device("auto")), load_tokenizer(model_dir / "tokenizer.json")
+    table = gold_loss(model, tokenizer, records)
     print(format_table(table))
+    if args.swap_question:
+        swap = question_swap(model, tokenizer, records)
+        print(format_swap(swap))
+        table = {op: {**row, "question_swap": swap.get(op)} for op, row in table.items()}
     if args.out:
         atomic_write_text(Path(args.out), json.dumps(table, indent=1) + "\n")

@@ -35,14 +35,15 @@ def test_every_step_is_split_where_the_text_puts_its_parts(op, seed, fmt, modulu
     assert len(labels) == len(text) and set(labels) <= set(PARTS)
     assert runs(text, labels, "name") == [node["name"] for node in nodes]
     assert runs(text, labels, "answer") == [str(record["answer"])]
+    assert runs(text, labels, "go_on") == ["Define"] * (len(nodes) - 1)  # after each step: go on or stop
+    assert runs(text, labels, "stop") == ["Answer"]
     assert all(re.fullmatch(r"\w+", letter) for letter in runs(text, labels, "letter"))
     assert all(re.fullmatch(r"-?\d+", result) for result in runs(text, labels, "result"))
     assert all(re.search(r"[A-Za-z]", deps) for deps in runs(text, labels, "deps"))
     assert not any(re.search(r"[A-Za-z]", values) for values in runs(text, labels, "values"))
     # a node with parents uses them through letters; a constant is a value read from the problem
     assert len(runs(text, labels, "deps")) >= sum(1 for node in nodes if node["parents"])
-    assert set(runs(text, labels, "syntax")) <= {"Define ", " as ", "; so ", " = ", ". Define ", ". Answer: ", ".",
-                                                 "; ", "; so "}
+    assert set(runs(text, labels, "syntax")) <= {"Define ", " ", " as ", "; so ", " = ", ". ", ": ", ".", "; "}
 
 
 def test_a_compact_step_in_its_parts():
@@ -50,5 +51,6 @@ def test_a_compact_step_in_its_parts():
     labels = solution_parts(text)
     assert runs(text, labels, "name") == ["adult owl in Pine Ridge"]
     assert runs(text, labels, "letter") == ["b", "b"]
+    assert runs(text, labels, "stop") == ["Answer"]
     assert (runs(text, labels, "deps"), runs(text, labels, "values"), runs(text, labels, "result")) == \
         (["2 * a"], ["2 * 4"], ["8"])

@@ -9,20 +9,23 @@ A step "Define NAME as L; [X = ... ;] so L = e1 = e2 = ... ." (compact and paper
 - `deps`    an expression of letters (with its operators and constant): which quantities it uses, the binding;
 - `values`  an expression of numbers, or a constant stated in the problem: the values read back;
 - `result`  a clause's last number after others: the arithmetic (mod the world's modulus);
+- `go_on`   the Define after a step's period: not done yet, another step follows;
+- `stop`    the Answer after the last step's period: the asked quantity is defined, the solution is done;
 - `answer`  the number after "Answer:";
-- `syntax`  the rest (Define, as, so, =, ;, ., spaces), which a model gets right from the first steps.
+- `syntax`  the rest (the first Define, as, so, =, ;, ., spaces), which a model gets right from the first steps.
 A model's loss on the gold text split this way says whether it fails at choosing the next quantity, at binding
-its parents, at reading their values or at the arithmetic (`interplay gold-loss`). Reverse-mode text (an unknown
-and an equation) is not split: its steps have other parts, and the bases trained here are forward only.
+its parents, at reading their values, at the arithmetic or at knowing when it is done (`interplay gold-loss`).
+Reverse-mode text (an unknown and an equation) is not split: its steps have other parts, and the bases trained here
+are forward only.
 """
 
 from __future__ import annotations
 
 import re
 
-PARTS = ("name", "letter", "deps", "values", "result", "answer", "syntax")
-_STEP = re.compile(r"Define (?P<name>.+?) as (?P<letter>\w+); (?P<body>[^.]*)\.")
-_ANSWER = re.compile(r"Answer: (?P<answer>-?\d+)\.")
+PARTS = ("name", "letter", "deps", "values", "result", "go_on", "stop", "answer", "syntax")
+_STEP = re.compile(r"(?P<define>Define) (?P<name>.+?) as (?P<letter>\w+); (?P<body>[^.]*)\.")
+_ANSWER = re.compile(r"(?P<stop>Answer): (?P<answer>-?\d+)\.")
 _HAS_LETTER = re.compile(r"[A-Za-z]")
 
 
@@ -33,7 +36,9 @@ def solution_parts(text: str) -> list[str]:
     def mark(start: int, end: int, part: str) -> None:
         labels[start:end] = [part] * (end - start)
 
-    for step in _STEP.finditer(text):
+    for index, step in enumerate(_STEP.finditer(text)):
+        if index:  # the first Define is forced; every later one is the choice not to stop yet
+            mark(*step.span("define"), "go_on")
         mark(*step.span("name"), "name")
         mark(*step.span("letter"), "letter")
         offset = step.start("body")
@@ -47,5 +52,6 @@ def solution_parts(text: str) -> list[str]:
                 start += len(element) + len(" = ")
             offset += len(clause) + len("; ")
     for answer in _ANSWER.finditer(text):
+        mark(*answer.span("stop"), "stop")
         mark(*answer.span("answer"), "answer")
     return labels
