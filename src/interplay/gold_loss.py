@@ -148,26 +148,24 @@ def _nll_by_part(model, tokenizer, records: list[dict]) -> list[dict[str, float]
 
 def format_table(table: dict) -> str:
     """Parts down, ops across: NLL per token and (share of the solution's NLL)."""
-    ops = list(table)
-    lines = ["part      " + "".join(f"{'op ' + op:>18}" for op in ops)]
-    for part in PARTS:
-        cells = [table[op]["parts"].get(part) for op in ops]
-        lines.append(f"{part:<10}" + "".join(f"{c['nll_per_token']:>9.4f} ({c['share']:>4.0%})" if c else f"{'':>18}"
-                                             for c in cells))
-    lines.append(f"{'P(gold)':<10}" + "".join(f"{table[op]['gold_probability']:>18.3f}" for op in ops))
-    return "\n".join(lines)
+    return _parts_by_op(table, lambda c: f"{c['nll_per_token']:>9.4f} ({c['share']:>4.0%})",
+                        "P(gold)", lambda row: f"{row['gold_probability']:.3f}")
 
 
 def format_swap(swap: dict) -> str:
     """Parts down, ops across: NLL per solution with the question asked -> asking for another quantity."""
-    ops = list(swap)
-    lines = ["NLL per solution, question asked -> asking for another quantity of the text",
-             "part      " + "".join(f"{'op ' + op:>18}" for op in ops)]
+    return "NLL per solution, question asked -> asking for another quantity of the text\n" + _parts_by_op(
+        swap, lambda c: f"{c['asked']:>8.3f} ->{c['swapped']:>6.3f}", "problems", lambda row: row["problems"])
+
+
+def _parts_by_op(table: dict, cell, last: str, last_cell) -> str:
+    """A grid of 18-character cells: a row per part (blank where an op has none of it), a last row of its own."""
+    ops = list(table)
+    lines = ["part      " + "".join(f"{'op ' + op:>18}" for op in ops)]
     for part in PARTS:
-        cells = [swap[op]["parts"].get(part) for op in ops]
-        lines.append(f"{part:<10}" + "".join(f"{c['asked']:>8.3f} ->{c['swapped']:>6.3f}" if c else f"{'':>18}"
-                                             for c in cells))
-    lines.append(f"{'problems':<10}" + "".join(f"{swap[op]['problems']:>18}" for op in ops))
+        lines.append(f"{part:<10}" + "".join(cell(table[op]["parts"][part]) if part in table[op]["parts"]
+                                             else " " * 18 for op in ops))
+    lines.append(f"{last:<10}" + "".join(f"{last_cell(table[op]):>18}" for op in ops))
     return "\n".join(lines)
 
 
