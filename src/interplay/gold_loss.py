@@ -1,11 +1,13 @@
 """`interplay gold-loss`: where a model's loss on gold solutions sits, by op and by part of a step.
 
     interplay gold-loss --model runs/cpu/pretrain/final --data problems.jsonl --out gold_loss.json
+    interplay gold-loss --model runs/cpu/pretrain/final --data problems.jsonl --swap-question
 
 Each problem alone from position 0, teacher-forced in fp32 (as the held-out metric of training, which
 gives the mean per op): every token of the gold completion gets its negative log-likelihood, and the
 token's part (world/parts.py: the quantity a step defines, its letter, the letters it uses, their
-values, the result, the answer, syntax) says what the model was asked to do there. Per op and part:
+values, the result, going on or stopping after a step, the answer, syntax) says what the model was asked
+to do there. Per op and part:
 tokens, NLL per token and the part's share of the solution's total NLL. Per op also the mean over
 problems of exp(-total NLL): the probability of sampling the gold text itself at temperature 1, which
 strict pass@1 at T = 1 exceeds only by the other texts that are right too (another order of steps).
