@@ -79,16 +79,14 @@ def gold_token_losses(model, prompts: list[list[int]], completions: list[list[in
 def gold_loss(model, tokenizer, records: list[dict]) -> dict:
     """By op: tokens, NLL per token and share of the total NLL of each part; the mean total NLL of a solution
     and the mean probability of the gold text."""
-    rows = [completion_parts(record, tokenizer) for record in records]
-    losses = gold_token_losses(model, [r[0] for r in rows], [r[1] for r in rows])
     nll, tokens = defaultdict(lambda: defaultdict(float)), defaultdict(lambda: defaultdict(int))
     totals = defaultdict(list)
-    for record, (_, _, parts), token_losses in zip(records, rows, losses):
+    for record, (record_nll, record_tokens) in zip(records, _part_sums(model, tokenizer, records)):
         op = str(record["op"])
-        for part, loss in zip(parts, token_losses):
+        for part, loss in record_nll.items():
             nll[op][part] += loss
-            tokens[op][part] += 1
-        totals[op].append(sum(token_losses))
+            tokens[op][part] += record_tokens[part]
+        totals[op].append(sum(record_nll.values()))
     table = {}
     for op in sorted(nll, key=int):
         whole = sum(nll[op].values())
@@ -125,7 +123,8 @@ def question_swap(model, tokenizer, records: list[dict], seed: int = 0) -> dict:
     problems whose text defines another quantity."""
     rng = random.Random(seed)
     pairs = [(record, other) for record in records if (other := asking_elsewhere(record, rng)) is not None]
-    asked, swapped = (_nll_by_part(model, tokenizer, [pair[side] for pair in pairs]) for side in (0, 1))
+    asked, swapped = ([nll for nll, _ in _part_sums(model, tokenizer, [pair[side] for pair in pairs])]
+                      for side in (0, 1))
     by_op = defaultdict(list)
     for (record, _), nll, nll_swapped in zip(pairs, asked, swapped):
         by_op[str(record["op"])].append((nll, nll_swapped))
@@ -136,16 +135,17 @@ def question_swap(model, tokenizer, records: list[dict], seed: int = 0) -> dict:
             for op, rows in sorted(by_op.items(), key=lambda item: int(item[0]))}
 
 
-def _nll_by_part(model, tokenizer, records: list[dict]) -> list[dict[str, float]]:
-    """Each record's gold completion NLL summed by part."""
+def _part_sums(model, tokenizer, records: list[dict]) -> list[tuple[dict[str, float], dict[str, int]]]:
+    """Each record's gold completion NLL and tokens summed by part (a part the solution lacks reads 0)."""
     rows = [completion_parts(record, tokenizer) for record in records]
-    totals = []
+    sums = []
     for (_, _, parts), token_losses in zip(rows, gold_token_losses(model, [r[0] for r in rows], [r[1] for r in rows])):
-        total = defaultdict(float)
+        nll, tokens = defaultdict(float), defaultdict(int)
         for part, loss in zip(parts, token_losses):
-            total[part] += loss
-        totals.append(dict(total))
-    return totals
+            nll[part] += loss
+            tokens[part] += 1
+        sums.append((nll, tokens))
+    return sums
 
 
 def format_table(table: dict) -> str:
