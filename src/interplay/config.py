@@ -18,7 +18,7 @@ from pathlib import Path
 from interplay.errors import UserError
 from interplay.world.graph import GraphSettings
 from interplay.world.mixture import MixtureSpec, parse_range
-from interplay.world.render import FORMATS, ORDERS, QUESTION_PLACES, SurfaceSettings
+from interplay.world.render import FORMATS, ORDERS, QUESTION_PLACES, SOLUTION_ORDERS, SurfaceSettings
 
 
 # The names a config may choose from; the modules that act on them import them from here.
@@ -74,6 +74,9 @@ class DataConfig:
     order: str = field(default=_SURFACE.order, metadata=_world("problem sentence order", choices=ORDERS))
     question: str = field(default=_SURFACE.question, metadata=_world(
         "where the question goes: after the problem text (the paper) or before it", choices=QUESTION_PLACES))
+    solution_order: str = field(default=_SURFACE.solution_order, metadata=_world(
+        "the order of the solution's steps: the solution path's, depth-first from the target (the paper), or the "
+        "problem text's (each step the ready quantity whose sentence comes first)", choices=SOLUTION_ORDERS))
     n_locations: int = field(default=_GRAPH.n_locations, metadata=_world("locations per problem (lexicon size)"))
     n_items: int = field(default=_GRAPH.n_items, metadata=_world("item types per problem (lexicon size)"))
     distractors: str = field(default="{}-{}".format(*_GRAPH.distractors),

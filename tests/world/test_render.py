@@ -115,3 +115,36 @@ def test_content_id_ignores_surface_but_not_substance():
     assert a["id"] == b["id"]
     changed = {**a["graph"], "nodes": [{**a["graph"]["nodes"][0], "value": a["graph"]["nodes"][0]["value"] + 1}, *a["graph"]["nodes"][1:]]}
     assert content_id(a["context"], a["question"], changed) != a["id"]
+
+
+@given(op=st.integers(2, 12), seed=st.integers(0, 10**6), fmt=st.sampled_from(["compact", "paper"]),
+       order=st.sampled_from(["shuffled", "topological"]))
+def test_steps_in_the_texts_order_are_the_same_steps_read_on(op, seed, fmt, order):
+    """`solution_order = "text"`: the path's quantities, each step the ready one whose sentence comes first (an
+    aggregate, with no sentence, as soon as its parts are); the same problem, answer and graph, and still right."""
+    from interplay.verify.compare import gold_from_record, verify
+
+    graph = sample_graph(op, random.Random(seed), GraphSettings())
+    path, text = (render_record(graph, get_context("zoo"), random.Random(seed + 1), 5, 5,
+                                SurfaceSettings(fmt, order, solution_order=steps)) for steps in ("path", "text"))
+    assert (text["problem"], text["answer"], text["id"]) == (path["problem"], path["answer"], path["id"])
+    names = [node["name"] for node in text["graph"]["nodes"]]
+    assert sorted(names) == sorted(node["name"] for node in path["graph"]["nodes"]) and names[-1] == path["graph"]["target"]
+    assert verify(text["solution"], gold_from_record(path)).strict_correct
+    sentences = path["problem"].split(". ")
+    first_mention = {name: next(i for i, s in enumerate(sentences) if s.startswith(f"The number of {name} equals"))
+                     for name in names if not name.startswith("total ")}
+    defined = set()
+    for node in text["graph"]["nodes"]:
+        ready = [n for n in text["graph"]["nodes"] if n["name"] not in defined and set(n["parents"]) <= defined]
+        if node["kind"] == "instance" and all(n["kind"] == "instance" for n in ready):
+            assert first_mention[node["name"]] == min(first_mention[n["name"]] for n in ready)
+        defined.add(node["name"])
+
+
+def test_the_default_steps_follow_the_solution_path():
+    graph = sample_graph(8, random.Random(4), GraphSettings())
+    default, path = (render_record(graph, get_context("zoo"), random.Random(5), 5, 5, surface)
+                     for surface in (SurfaceSettings("compact"), SurfaceSettings("compact", solution_order="path")))
+    assert default == path
+    assert [node["name"] for node in default["graph"]["nodes"]][-1] == default["graph"]["target"]

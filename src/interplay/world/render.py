@@ -11,6 +11,9 @@ Two solution formats share one graph, one op and one set of steps:
       Define adult blue jay in Mayer Aquarium as b; so b = 2 * a = 2 * 4 = 8.
 
 Sentence order is `shuffled` (the paper) or `topological` (each sentence after the ones it uses).
+The steps follow the graph's solution `path` (the paper: depth-first from the target, so the first step
+already asks which leaf the target's first parent chain ends in) or the `text`: each step the quantity
+whose sentence comes first among those ready, so that writing the next step is reading on, not planning.
 The question comes `after` the problem text (the paper) or `before` it, so that a model reads the
 problem knowing what it must find (Physics of LMs 2.2 saw no gain from it on iGSM; here it is a dial).
 A reverse-mode graph (one leaf unknown, the target given) is written by the same two formats with
@@ -23,7 +26,7 @@ import hashlib
 import json
 import random
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from interplay.errors import UserError
 from interplay.world.contexts import Context
@@ -33,6 +36,7 @@ from interplay.world.reverse import (PAPER_PREAMBLE, UNKNOWN_CLAUSE, UNKNOWN_LET
 
 FORMATS = ("paper", "compact")
 ORDERS = ("shuffled", "topological")
+SOLUTION_ORDERS = ("path", "text")
 QUESTION_PLACES = ("after", "before")
 SINGLE_LETTERS = tuple(string.ascii_uppercase + string.ascii_lowercase)
 # Past 52 letters (paper format above op ~25) fresh names continue as A0..z9.
@@ -87,9 +91,10 @@ def _draw(groups: tuple[tuple[str, ...], ...], count: int, rng: random.Random) -
     return rng.sample(group, count)
 
 
-def problem_sentences(graph: Graph, lexicon: Lexicon, order: str, rng: random.Random) -> list[str]:
+def problem_sentences(graph: Graph, lexicon: Lexicon, order: str, rng: random.Random) -> tuple[list[str], list[int]]:
     """One sentence per instance quantity (aggregates are defined by the world, not by a sentence);
-    in reverse mode the unknown's sentence hides its value and one more sentence gives the target's."""
+    in reverse mode the unknown's sentence hides its value and one more sentence gives the target's.
+    Also the quantities in the order of their sentences."""
     indices = [i for i in graph.path + graph.distractors if not graph.quantities[i].is_aggregate]
     if order == "shuffled":
         rng.shuffle(indices)
@@ -100,7 +105,22 @@ def problem_sentences(graph: Graph, lexicon: Lexicon, order: str, rng: random.Ra
     if graph.unknown is not None:
         given = given_sentence(lexicon.reference(graph.target), graph.target.value)
         sentences.insert(rng.randint(0, len(sentences)) if order == "shuffled" else len(sentences), given)
-    return sentences
+    return sentences, indices
+
+
+def text_ordered_path(graph: Graph, sentence_order: list[int]) -> list[int]:
+    """The solution path reordered as the text reads: each step the ready quantity (its parents defined) whose
+    sentence comes first; an aggregate, which has no sentence, as soon as its parts are defined. Still a
+    topological order, so the target (every other step's descendant) stays last."""
+    position = {index: place for place, index in enumerate(sentence_order)}
+    pending, done, path = set(graph.path), set(), []
+    while pending:
+        ready = [i for i in pending if all(p in done for p in graph.quantities[i].parents)]
+        step = min(ready, key=lambda i: (not graph.quantities[i].is_aggregate, position.get(i, -1), i))
+        pending.discard(step)
+        done.add(step)
+        path.append(step)
+    return path
 
 
 def _random_topological_order(graph: Graph, indices: list[int], rng: random.Random) -> list[int]:
@@ -315,6 +335,7 @@ class SurfaceSettings:
     format: str = "paper"
     order: str = "shuffled"
     question: str = "after"  # where the question goes: after the problem text (the paper) or before it
+    solution_order: str = "path"  # the steps in the solution path's order (the paper) or the text's
 
     def validate(self) -> None:
         if self.format not in FORMATS:
@@ -323,6 +344,8 @@ class SurfaceSettings:
             raise UserError(f"unknown sentence order '{self.order}' (known: {', '.join(ORDERS)})")
         if self.question not in QUESTION_PLACES:
             raise UserError(f"unknown question place '{self.question}' (known: {', '.join(QUESTION_PLACES)})")
+        if self.solution_order not in SOLUTION_ORDERS:
+            raise UserError(f"unknown solution order '{self.solution_order}' (known: {', '.join(SOLUTION_ORDERS)})")
 
 
 def render_record(graph: Graph, context: Context, rng: random.Random, n_locations: int, n_items: int,
@@ -331,7 +354,10 @@ def render_record(graph: Graph, context: Context, rng: random.Random, n_location
     # The lexicon draws from its own generator so that letters and sentence order do not depend
     # on the context: one graph and seed in two contexts give the same text up to the names.
     lexicon = Lexicon(context, n_locations, n_items, random.Random(rng.getrandbits(64)))
-    problem = " ".join(problem_sentences(graph, lexicon, surface.order, rng))
+    sentences, sentence_order = problem_sentences(graph, lexicon, surface.order, rng)
+    problem = " ".join(sentences)
+    if surface.solution_order == "text":
+        graph = replace(graph, path=text_ordered_path(graph, sentence_order))
     asked = graph.target if graph.unknown is None else graph.quantities[graph.unknown]
     question = lexicon.question(asked)
     forms = value_forms(graph)  # once for the solution and the record
