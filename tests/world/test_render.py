@@ -129,7 +129,8 @@ def test_steps_in_the_texts_order_are_the_same_steps_read_on(op, seed, fmt, orde
                                 SurfaceSettings(fmt, order, solution_order=steps)) for steps in ("path", "text"))
     assert (text["problem"], text["answer"], text["id"]) == (path["problem"], path["answer"], path["id"])
     names = [node["name"] for node in text["graph"]["nodes"]]
-    assert sorted(names) == sorted(node["name"] for node in path["graph"]["nodes"]) and names[-1] == path["graph"]["target"]
+    assert sorted(names) == sorted(node["name"] for node in path["graph"]["nodes"])
+    assert names[-1] == path["graph"]["target"]
     assert verify(text["solution"], gold_from_record(path)).strict_correct
     sentences = path["problem"].split(". ")
     first_mention = {name: next(i for i, s in enumerate(sentences) if s.startswith(f"The number of {name} equals"))
