@@ -17,8 +17,8 @@ def test_every_world_option_is_a_cli_flag_with_the_configs_default():
     args = parser.parse_args([])
     assert data_config_from_args(args) == DataConfig()
     names = {f.name for f in world_fields()}
-    assert {"ops", "contexts", "mode", "format", "order", "question", "solution_order", "n_locations", "n_items",
-            "distractors", "max_value", "modulus"} == names
+    assert {"ops", "contexts", "mode", "format", "order", "question", "solution_order", "question_form", "n_locations",
+            "n_items", "distractors", "max_value", "modulus"} == names
     assert set(world_option_names()) == names | {"lexicons"}
 
 

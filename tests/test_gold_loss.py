@@ -19,7 +19,7 @@ from interplay.train.heldout import HeldOutProblems
 from interplay.world.contexts import get_context
 from interplay.world.graph import GraphSettings, sample_graph
 from interplay.world.mixture import MixtureSpec
-from interplay.world.render import render_record
+from interplay.world.render import SurfaceSettings, render_record
 
 SPEC = MixtureSpec.parse(ops="2-4", contexts="zoo", format="compact", order="topological", n_locations=3, n_items=4,
                          distractors=(0, 1), modulus=23)
@@ -62,11 +62,12 @@ def test_the_parts_add_up_to_the_held_out_nll_of_each_op():
         assert 0 < row["gold_probability"] <= 1 and abs(row["solution_nll"] - expected[op] * tokens / 3) < 1e-3
 
 
-@given(op=st.integers(1, 8), seed=st.integers(0, 10**6), context=st.sampled_from(["zoo", "teachers"]))
-def test_a_swapped_question_asks_for_another_quantity_the_text_defines(op, seed, context):
+@given(op=st.integers(1, 8), seed=st.integers(0, 10**6), context=st.sampled_from(["zoo", "teachers"]),
+       form=st.sampled_from(["context", "name"]))
+def test_a_swapped_question_asks_for_another_quantity_the_text_defines(op, seed, context, form):
     graph = sample_graph(op, random.Random(seed), GraphSettings(distractors=(0, 3)))
     world = get_context(context)
-    record = render_record(graph, world, random.Random(seed + 1), 5, 5)
+    record = render_record(graph, world, random.Random(seed + 1), 5, 5, SurfaceSettings(question_form=form))
     swapped = asking_elsewhere(record, random.Random(seed))
     solved = {node["name"]: node for node in record["graph"]["nodes"]}
     others = {name for name in re.findall(r"The number of (.+?) equals", record["problem"])
@@ -76,8 +77,9 @@ def test_a_swapped_question_asks_for_another_quantity_the_text_defines(op, seed,
         return
     assert {key: value for key, value in swapped.items() if key != "question"} == \
         {key: value for key, value in record.items() if key != "question"}
-    asked = [name for name in others if swapped["question"] == world.question_instance.format(
-        item=name.split(" in ", 1)[0], entity=name.split(" in ", 1)[1])]
+    asked = [name for name in others if swapped["question"] == (
+        f"What is the number of {name}?" if form == "name" else
+        world.question_instance.format(item=name.split(" in ", 1)[0], entity=name.split(" in ", 1)[1]))]
     assert asked and swapped["question"] != record["question"]
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from interplay.errors import UserError
 from interplay.world.graph import GraphSettings
 from interplay.world.mixture import MixtureSpec, parse_range
-from interplay.world.render import FORMATS, ORDERS, QUESTION_PLACES, SOLUTION_ORDERS, SurfaceSettings
+from interplay.world.render import FORMATS, ORDERS, QUESTION_FORMS, QUESTION_PLACES, SOLUTION_ORDERS, SurfaceSettings
 
 
 # The names a config may choose from; the modules that act on them import them from here.
@@ -77,6 +77,10 @@ class DataConfig:
     solution_order: str = field(default=_SURFACE.solution_order, metadata=_world(
         "the order of the solution's steps: the solution path's, depth-first from the target (the paper), or the "
         "problem text's (each step the ready quantity whose sentence comes first)", choices=SOLUTION_ORDERS))
+    question_form: str = field(default=_SURFACE.question_form, metadata=_world(
+        "the question in the context's words (the paper: 'How many adult fox does Cedar Valley have?') or naming "
+        "the quantity as the text and the steps do ('What is the number of adult fox in Cedar Valley?')",
+        choices=QUESTION_FORMS))
     n_locations: int = field(default=_GRAPH.n_locations, metadata=_world("locations per problem (lexicon size)"))
     n_items: int = field(default=_GRAPH.n_items, metadata=_world("item types per problem (lexicon size)"))
     distractors: str = field(default="{}-{}".format(*_GRAPH.distractors),

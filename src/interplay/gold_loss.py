@@ -114,7 +114,10 @@ def asking_elsewhere(record: dict, rng: random.Random) -> dict | None:
                      if name not in solved and not name.startswith(f"{context.aggregate} in ")})
     if not others:
         return None
-    item, entity = rng.choice(others).split(" in ", 1)  # a name is "<item> in <entity>" (world/render.py)
+    other = rng.choice(others)
+    if record["question"] == f"What is the number of {record['graph']['target']}?":  # question_form = "name"
+        return {**record, "question": f"What is the number of {other}?"}
+    item, entity = other.split(" in ", 1)  # a name is "<item> in <entity>" (world/render.py)
     return {**record, "question": context.question_instance.format(item=item, entity=entity)}
 
 

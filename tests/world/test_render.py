@@ -149,3 +149,21 @@ def test_the_default_steps_follow_the_solution_path():
                      for surface in (SurfaceSettings("compact"), SurfaceSettings("compact", solution_order="path")))
     assert default == path
     assert [node["name"] for node in default["graph"]["nodes"]][-1] == default["graph"]["target"]
+
+
+@given(op=st.integers(1, 10), seed=st.integers(0, 10**6), context=st.sampled_from(["zoo", "teachers", "movies"]),
+       mode=st.sampled_from([False, True]))
+def test_a_question_in_the_name_form_names_the_asked_quantity_as_its_step_does(op, seed, context, mode):
+    """`question_form = "name"` changes the question only, to the words the text and the steps name the quantity by."""
+    if mode and op < 2:
+        return
+    graph = sample_graph(op, random.Random(seed), GraphSettings(), reverse=mode)
+    worded, named = (render_record(graph, get_context(context), random.Random(seed + 1), 5, 5,
+                                   SurfaceSettings("compact", question_form=form)) for form in ("context", "name"))
+    asked = named["graph"].get("unknown", named["graph"]["target"])
+    aggregate = asked.startswith(get_context(context).aggregate + " in ")
+    assert named["question"] == (f"What is the {asked}?" if aggregate else f"What is the number of {asked}?")
+    assert f"Define {asked} as " in named["solution"]
+    assert {k: v for k, v in named.items() if k not in ("question", "id")} == {
+        k: v for k, v in worded.items() if k not in ("question", "id")}
+    assert worded == render_record(graph, get_context(context), random.Random(seed + 1), 5, 5, SurfaceSettings("compact"))

@@ -38,6 +38,7 @@ FORMATS = ("paper", "compact")
 ORDERS = ("shuffled", "topological")
 SOLUTION_ORDERS = ("path", "text")
 QUESTION_PLACES = ("after", "before")
+QUESTION_FORMS = ("context", "name")
 SINGLE_LETTERS = tuple(string.ascii_uppercase + string.ascii_lowercase)
 # Past 52 letters (paper format above op ~25) fresh names continue as A0..z9.
 EXTRA_LETTERS = tuple(f"{letter}{digit}" for digit in range(10) for letter in SINGLE_LETTERS)
@@ -76,7 +77,9 @@ class Lexicon:
     def reference(self, quantity: Quantity) -> str:
         return f"the {self.name(quantity)}" if quantity.is_aggregate else f"the number of {self.name(quantity)}"
 
-    def question(self, quantity: Quantity) -> str:
+    def question(self, quantity: Quantity, form: str = "context") -> str:
+        if form == "name":  # the quantity named word for word as its sentence and its step name it
+            return f"What is {self.reference(quantity)}?"
         entity = self.entities[quantity.location]
         if quantity.is_aggregate:
             return self.context.question_aggregate.format(aggregate=self.context.aggregate, entity=entity)
@@ -336,6 +339,7 @@ class SurfaceSettings:
     order: str = "shuffled"
     question: str = "after"  # where the question goes: after the problem text (the paper) or before it
     solution_order: str = "path"  # the steps in the solution path's order (the paper) or the text's
+    question_form: str = "context"  # the question in the context's words (the paper) or the quantity's name
 
     def validate(self) -> None:
         if self.format not in FORMATS:
@@ -346,6 +350,8 @@ class SurfaceSettings:
             raise UserError(f"unknown question place '{self.question}' (known: {', '.join(QUESTION_PLACES)})")
         if self.solution_order not in SOLUTION_ORDERS:
             raise UserError(f"unknown solution order '{self.solution_order}' (known: {', '.join(SOLUTION_ORDERS)})")
+        if self.question_form not in QUESTION_FORMS:
+            raise UserError(f"unknown question form '{self.question_form}' (known: {', '.join(QUESTION_FORMS)})")
 
 
 def render_record(graph: Graph, context: Context, rng: random.Random, n_locations: int, n_items: int,
@@ -359,7 +365,7 @@ def render_record(graph: Graph, context: Context, rng: random.Random, n_location
     if surface.solution_order == "text":
         graph = replace(graph, path=text_ordered_path(graph, sentence_order))
     asked = graph.target if graph.unknown is None else graph.quantities[graph.unknown]
-    question = lexicon.question(asked)
+    question = lexicon.question(asked, surface.question_form)
     forms = value_forms(graph)  # once for the solution and the record
     if surface.format == "paper":
         solution = paper_solution(graph, lexicon, rng, forms)
