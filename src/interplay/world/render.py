@@ -48,7 +48,7 @@ _SYMBOL = {"sum": "+", "diff": "-", "copy": "+"}
 TEMPLATE_PHRASES = (
     "The number of {name} equals the sum of {a}, {b} and {c}.",
     "the difference of {a} and {b}", "{k} plus {x}", "{k} times {x}", "the number of {x}", "the {x} in {y}",
-    "Define {name} as {x}; so {x} = {y}.", "Answer: {n}.",
+    "Define {name} as {x}; so {x} = {y}.", "Answer: {n}.", "What is {x}?",
 )
 # The words reverse mode adds (world/reverse.py): in a tokenizer's vocabulary only when its world has
 # reverse problems, so a forward world's vocabulary, and the models trained on it, stay as they were.
