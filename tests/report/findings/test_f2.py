@@ -2,7 +2,7 @@
 
 import pytest
 
-from interplay.report.findings.f2 import PAPER_GAIN_ACROSS, _paper_gain
+from interplay.report.findings.f2 import PAPER_GAIN_ACROSS, _paper_gain, share_claims
 
 
 @pytest.mark.parametrize("higher, lower, paper", [
@@ -12,3 +12,15 @@ from interplay.report.findings.f2 import PAPER_GAIN_ACROSS, _paper_gain
 ])
 def test_the_papers_difference_is_placed_only_across_its_threshold(higher, lower, paper):
     assert _paper_gain(higher, lower) == paper
+
+
+@pytest.mark.parametrize("shares, claims", [
+    (["0", "0.001", "0.01", "0.1"],  # the paper's: no transfer below 1%, a transfer from it
+     [("0.001", "no_gain", True), ("0.01", "increase", True), ("0.1", "increase", True)]),
+    (["0", "0.1"], [("0.1", "increase", True)]),
+    (["none", "some", "most"], [("most", "increase", True), ("some", "increase", False)]),  # the order alone
+    (["0.01", "0.05", "0.1"], [("0.1", "increase", True), ("0.05", "increase", False)]),  # all above the threshold
+    (["0"], []),
+])
+def test_each_share_is_claimed_as_the_paper_places_it(shares, claims):
+    assert share_claims(shares) == claims

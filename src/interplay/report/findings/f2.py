@@ -35,26 +35,43 @@ def finding_2(run: RunData, out: Path) -> Section:
             cells.append(f"{cell(before)} -> {cell(after)}")
         section.rows.append([share] + cells)
     if shares:
-        lowest, highest = shares[0], shares[-1]
+        lowest = shares[0]
         lowest_op = min(ops) if ops else "?"
 
         def above_lowest(share: str):  # B beyond the lowest op after RL: this share minus the lowest
             return compare(run, ("rl", {"share": share}), ("rl", {"share": lowest}), "pass", k, beyond, context)
 
         section.checks = [
-            Check(f"after RL, B pass@{k} beyond op {lowest_op} is higher at share {highest} than at {lowest}",
-                  "increase", above_lowest(highest), paper=_paper_gain(highest, lowest)),
             Check(f"at share {lowest}, RL does not raise B pass@{k} beyond op {lowest_op}", "no_gain",
-                  compare(run, ("rl", {"share": lowest}), ("base", {"share": lowest}), "pass", k, beyond, context)),
-        ]
-        if len(shares) > 2:
-            middle = shares[len(shares) // 2]
-            section.checks.append(Check(f"after RL, B pass@{k} beyond the lowest op is higher at share {middle} than at {lowest}",
-                                        "increase", above_lowest(middle), main=False,
-                                        paper=_paper_gain(middle, lowest)))
+                  compare(run, ("rl", {"share": lowest}), ("base", {"share": lowest}), "pass", k, beyond, context))]
+        for share, kind, main in share_claims(shares):
+            if kind == "increase":
+                claim = f"after RL, B pass@{k} beyond op {lowest_op} is higher at share {share} than at {lowest}"
+            else:
+                claim = f"after RL, B pass@{k} beyond op {lowest_op} is no higher at share {share} than at {lowest}"
+            section.checks.append(Check(claim, kind, above_lowest(share), main=main,
+                                        paper=_paper_gain(share, lowest) if kind == "increase" else None))
     section.notes.append(f"context B is '{context}'")
     section.figures.append(context_transfer(run, shares, ops, context, k, out / "f2_context_b.png"))
     return section
+
+
+def share_claims(shares: list[str]) -> list[tuple[str, str, bool]]:
+    """(share, kind, main) of the claim on each share above the lowest, against it. Shares named by their fractions,
+    the lowest below the paper's 1% threshold: the paper's claim on each, no transfer below the threshold ("no_gain")
+    and a transfer from it ("increase"). Otherwise the order alone: the highest transfers (main), and the middle one
+    (not main)."""
+    try:
+        placed = float(shares[0]) < PAPER_THRESHOLD
+        fractions = [float(share) for share in shares[1:]]
+    except ValueError:
+        placed = False
+    if placed:
+        return [(share, "increase" if fraction >= PAPER_THRESHOLD else "no_gain", True)
+                for share, fraction in zip(shares[1:], fractions)]
+    if len(shares) < 2:
+        return []
+    return [(shares[-1], "increase", True)] + ([(shares[len(shares) // 2], "increase", False)] if len(shares) > 2 else [])
 
 
 def _paper_gain(higher: str, lower: str) -> float | None:
