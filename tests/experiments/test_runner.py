@@ -123,7 +123,7 @@ def test_every_report_renders_in_a_browser(runs, name, tmp_path):
 
 
 def test_memory_does_not_grow_stage_after_stage(runs):
-    """f2 runs 4 RL and 8 eval stages of the same shape in one process (no stage of it is shared).
+    """f2 runs 4 RL and 8 eval stages of the same shape in one process (none shared with another recipe).
     Resident memory after the last of a kind may not exceed that after the second by 16 MB: a leaked
     KV cache (~20 MB per eval at tiny scale), optimizer or model copy per stage would, 6 times over.
     The first of a kind is left out: it pays one-time allocations (measured on a Zen 4: +19 MB from
@@ -186,6 +186,19 @@ def test_equal_stages_of_two_recipes_are_run_once(runs):
         assert directory[f1_key] == directory[f4_key], stage
         assert f"{f1_key}: running" in logs["f1_edge_of_competence"]
         assert f"{f4_key}: cached" in logs["f4_process_rewards"]
+
+
+def test_f2s_base_without_context_b_is_the_shared_base(runs):
+    """F2's 0% share is the shared base (recipes/_base.toml's settings, no B): run after F1 in one cache, it is
+    F1's seed-0 base, and its other shares are bases of their own."""
+    root, logs = runs
+    directory = {}
+    for name in ("f1_edge_of_competence", "f2_context_exposure"):
+        for instance in json.loads((root / name / "plan.json").read_text())["instances"]:
+            directory[instance["key"]] = Path(instance["record"]).parent
+    assert directory["base[share=0]"] == directory["base[seed=0]"]
+    assert "base[share=0]: cached" in logs["f2_context_exposure"]
+    assert len({directory[f"base[share={share}]"] for share in ("0", "0.001", "0.01", "0.1")}) == 4
 
 
 def f1_run(root: Path, seeds: str) -> tuple[Path, str]:
