@@ -8,13 +8,15 @@ import pytest
 from interplay.report.analysis import FIELDS, EvalTable, arm_matrix
 
 
-def write_samples(path, successes: list[list[bool]], ops: list[int], answers=None, ids=None, completions=None):
+def write_samples(path, successes: list[list[bool]], ops: list[int], answers=None, ids=None, completions=None,
+                  errors=None):
     lines = []
     for index, (row, op) in enumerate(zip(successes, ops)):
         for sample, ok in enumerate(row):
             answer = ok if answers is None else answers[index][sample]
             lines.append(json.dumps({"problem_index": index, "op": op, "context": "zoo", "sample": sample,
                                      "strict_correct": ok, "answer_correct": answer,
+                                     "errors": errors[index][sample] if errors else [],
                                      "completion": completions[index][sample] if completions else f"{index}/{sample}"}
                                     | ({"id": ids[index]} if ids else {})))
     path.write_text("\n".join(lines) + "\n")
@@ -43,6 +45,15 @@ def test_a_completion_right_in_one_sample_and_wrong_in_none_counts_once(tmp_path
     table = write_samples(tmp_path / "s.jsonl", [[True, True, True, False]], [5], completions=[["a", "b", "a", "c"]])
     assert table.values("distinct_right").tolist() == [2]
     assert table.values("distinct_wrong").tolist() == [1]
+
+
+def test_reach_and_relevance_count_the_samples_that_miss_a_needed_quantity_and_define_an_unneeded_one(tmp_path):
+    errors = [[["missing_node", "extra_node"], ["missing_node"], [], ["extra_node"]],  # the last: right, one extra step
+              [["wrong_answer"], [], [], []]]
+    table = write_samples(tmp_path / "s.jsonl", [[False, False, True, True], [False, True, True, True]], [5, 6],
+                          errors=errors)
+    assert table.values("short").tolist() == [0.5, 0.0]
+    assert table.values("beside").tolist() == [0.5, 0.0]
 
 
 def test_tables_of_one_model_concatenate_in_order(tmp_path):

@@ -69,7 +69,8 @@ def write_run(tmp_path, arms: dict[str, dict[str | None, list[int]]], samples: i
             instances.append({"key": model, "stage": stage, "kind": "rl", "axes": axes, "inputs": {},
                               "record": str(tmp_path / f"{model}.json")})
             lines = [json.dumps({"problem_index": i, "op": 5, "context": "zoo", "sample": s,
-                                 "strict_correct": s < hits, "answer_correct": s < hits})
+                                 "strict_correct": s < hits, "answer_correct": s < hits,
+                                 "errors": [] if s < hits else ["wrong_answer"]})
                      for i, hits in enumerate(solved) for s in range(samples)]
             samples_path = tmp_path / f"eval {model}.jsonl"
             samples_path.write_text("\n".join(lines) + "\n")

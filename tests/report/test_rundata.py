@@ -10,7 +10,8 @@ from interplay.report.rundata import RunData
 def write_eval(directory, name, solved: list[int], op: int, samples: int = 4) -> str:
     """An eval stage's record and samples: problem i solved in solved[i] of `samples` samples."""
     lines = [json.dumps({"problem_index": i, "op": op, "context": "zoo", "sample": s,
-                         "strict_correct": s < hits, "answer_correct": s < hits})
+                         "strict_correct": s < hits, "answer_correct": s < hits,
+                         "errors": [] if s < hits else ["wrong_answer"]})
              for i, hits in enumerate(solved) for s in range(samples)]
     (directory / f"{name}.jsonl").write_text("\n".join(lines) + "\n")
     record = directory / f"{name}.json"

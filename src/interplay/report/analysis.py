@@ -19,7 +19,7 @@ from interplay.verify.passk import pass_at_k
 
 
 FIELDS = ("ids", "ops", "contexts", "samples", "strict", "answer", "right_answer_wrong_process", "distinct",
-          "distinct_right")
+          "distinct_right", "short", "beside")
 
 
 @dataclass
@@ -35,6 +35,11 @@ class EvalTable:
     right_answer_wrong_process: np.ndarray
     distinct: np.ndarray  # different completions among its samples: how spread the model's sampling is
     distinct_right: np.ndarray  # of them, strictly right ones (NaN in archives written before it was kept)
+    # What the wrong samples got wrong (NaN in archives written before they were kept): `short`, the samples that
+    # never define a quantity the answer needs (they stop short or skip a link: reach), `beside`, those that define
+    # one it does not need (a distractor or an invented quantity: relevance). One sample can be both.
+    short: np.ndarray
+    beside: np.ndarray
 
     @classmethod
     def load(cls, path: str | Path) -> "EvalTable":
@@ -56,6 +61,8 @@ class EvalTable:
                                                  for p in problems]),
             distinct=np.array([len({s.get("completion") for s in p}) for p in problems]),
             distinct_right=np.array([len({s.get("completion") for s in p if s["strict_correct"]}) for p in problems]),
+            short=np.array([sum("missing_node" in s["errors"] for s in p) for p in problems]),
+            beside=np.array([sum("extra_node" in s["errors"] for s in p) for p in problems]),
         )
 
     @classmethod
@@ -89,7 +96,9 @@ class EvalTable:
         """Per-problem values: 'pass' (strict pass@k), 'answer' (answer-only pass@k), 'rawp' (share of
         samples with the right answer and wrong reasoning), 'distinct' (different completions per sample:
         1 when no two of the n are equal, 1/n when all n are the same), or 'distinct_right' and
-        'distinct_wrong' (how many different strictly right, and wrong, completions a problem has)."""
+        'distinct_wrong' (how many different strictly right, and wrong, completions a problem has), or 'short'
+        and 'beside' (the share of samples that miss a quantity the answer needs, and that define one it does not
+        need)."""
         if metric == "pass":
             return pass_at_k(self.samples, self.strict, min(k, int(self.samples.min())))
         if metric == "answer":
@@ -102,6 +111,8 @@ class EvalTable:
             return self.distinct_right
         if metric == "distinct_wrong":
             return self.distinct - self.distinct_right
+        if metric in ("short", "beside"):
+            return getattr(self, metric) / self.samples
         raise ValueError(metric)
 
 

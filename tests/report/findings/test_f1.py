@@ -5,16 +5,18 @@ import json
 
 from interplay.report.analysis import FIELDS
 from interplay.report.archive import FORMAT, ArchivedRun
-from interplay.report.findings.f1 import breadth, by_op
+from interplay.report.findings.f1 import breadth, by_op, reach
 
 
 def archived_run(tmp_path, distinct_by_model: dict[str, list[int]], samples: int = 4,
                  right_by_model: dict[str, list[int]] | None = None,
                  strict_by_model: dict[str, list[int]] | None = None, ops: list[int] | None = None,
-                 labels: dict[int, str] | None = None) -> ArchivedRun:
+                 labels: dict[int, str] | None = None,
+                 failures_by_model: dict[str, tuple[list[int], list[int]]] | None = None) -> ArchivedRun:
     """A run.json with a base and its edge RL, each evaluated on the same problems (at op 5 unless `ops` says, each
     solved in every sample unless `strict_by_model` says; without the count of right completions, as archives
-    before it was kept, unless `right_by_model` gives it), and a probe if `labels` gives each op's label."""
+    before it was kept, unless `right_by_model` gives it; nor the samples short of a needed quantity and beside the
+    needed ones unless `failures_by_model` gives them), and a probe if `labels` gives each op's label."""
     instances, records, evals, probes = [], {}, {}, {}
     if labels:
         instances.append({"key": "probe", "stage": "probe", "kind": "probe", "axes": {}, "inputs": {}})
@@ -35,7 +37,9 @@ def archived_run(tmp_path, distinct_by_model: dict[str, list[int]], samples: int
                  "distinct": distinct}
         if right_by_model:
             table["distinct_right"] = right_by_model[model]
-            assert set(table) == set(FIELDS)
+        if failures_by_model:
+            table["short"], table["beside"] = failures_by_model[model]
+        assert set(table) <= set(FIELDS)
         evals[key] = table
     path = tmp_path / "run.json"
     path.write_text(json.dumps({"format": FORMAT, "plan": {"finding": "f1", "seeds": [0], "instances": instances},
@@ -75,3 +79,21 @@ def test_the_table_by_op_shows_what_a_range_mean_hides(tmp_path):
     assert rows == [["5", "edge", "2", "0.625 / 1.000", "0.500 / 0.500"],
                     ["6", "edge", "2", "0.000 / 0.000", "0.250 / 0.500"],
                     ["7", "hard", "0", "n/a", "n/a"]]  # a probed op the evaluation has no problem at
+
+
+def test_reach_says_what_the_samples_miss_and_what_edge_rl_changed(tmp_path):
+    """Edge RL that follows chains further: fewer samples short of a needed quantity, as many beside them."""
+    run = archived_run(tmp_path, {"base": [4, 4], "rl[rl=edge]": [4, 4]},
+                       failures_by_model={"base": ([4, 2], [1, 1]), "rl[rl=edge]": ([2, 0], [1, 1])})
+    arms = [("base", "base", {}), ("RL on edge", "rl", {"rl": "edge"})]
+    text = reach(run, arms, [5])
+    assert text.startswith("Reach on the edge ops (5): the share of samples that miss a quantity the answer needs / "
+                           "that define one it does not need, mean over problems: base 0.75 / 0.25; RL on edge "
+                           "0.25 / 0.25.")
+    assert text.endswith("RL on edge minus the base, missing: -0.500 [-0.500, -0.500].")
+    assert reach(run, arms, [6]) == ""  # no problem at the edge's ops
+
+
+def test_reach_is_not_claimed_from_an_archive_that_predates_the_counts(tmp_path):
+    run = archived_run(tmp_path, {"base": [4, 4], "rl[rl=edge]": [4, 4]})
+    assert reach(run, [("base", "base", {}), ("RL on edge", "rl", {"rl": "edge"})], [5]) == ""

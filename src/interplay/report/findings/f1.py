@@ -46,6 +46,7 @@ def finding_1(run: RunData, out: Path) -> Section:
         Check(f"RL on edge raises hard pass@{k}", "increase", rl_minus_base("edge", k, "hard"), main=False),
     ]
     section.notes.append(breadth(run, arms, regimes["edge"]))
+    section.notes.append(reach(run, arms, regimes["edge"]))
     section.notes.append(noise_note(run, arms, regimes["edge"], k, "edge"))
     section.notes.append(floor_note(run, arms, regimes["hard"], k))
     section.tables.append(by_op(run, arms, k))
@@ -76,6 +77,26 @@ def right_and_wrong(run: RunData, arms, ops: list[int]) -> str:
         if right is not None and not math.isnan(right.value):
             parts.append(f"{label} {right.value:.2f} / {wrong.value:.1f}")
     return (" Different right / wrong completions per problem, mean: " + "; ".join(parts) + ".") if parts else ""
+
+
+def reach(run: RunData, arms, ops: list[int]) -> str:
+    """What the samples on the edge ops get wrong, per model: the share that miss a quantity the answer needs
+    (reach: the edge is where chains grow longer than the base can follow) and the share that define one it
+    does not need (relevance). RL that extends reach lowers the first; the note gives edge RL's difference.
+    A model not evaluated, or with a seed from an archive that predates the counts (NaN), is left out."""
+    shares = []
+    for label, stage, axes in arms:
+        short, beside = (measure(run, stage, axes, metric, 1, ops) for metric in ("short", "beside"))
+        if short is not None and not math.isnan(short.value):
+            shares.append(f"{label} {short.value:.2f} / {beside.value:.2f}")
+    if not shares:
+        return ""
+    edge = compare(run, ("rl", {"rl": "edge"}), ("base", {}), "short", 1, ops)
+    if edge is not None and math.isnan(edge.value):
+        edge = None
+    return (f"Reach on the edge ops ({ops_text(ops)}): the share of samples that miss a quantity the answer needs / "
+            f"that define one it does not need, mean over problems: {'; '.join(shares)}"
+            + (f". RL on edge minus the base, missing: {edge.text()}." if edge else "."))
 
 
 def by_op(run: RunData, arms, k: int) -> tuple[str, list[str], list[list[str]]]:
