@@ -35,9 +35,9 @@ class EvalTable:
     right_answer_wrong_process: np.ndarray
     distinct: np.ndarray  # different completions among its samples: how spread the model's sampling is
     distinct_right: np.ndarray  # of them, strictly right ones (NaN in archives written before it was kept)
-    # What the wrong samples got wrong (NaN in archives written before they were kept): `short`, the samples that
-    # never define a quantity the answer needs (they stop short or skip a link: reach), `beside`, those that define
-    # one it does not need (a distractor or an invented quantity: relevance). One sample can be both.
+    # Where samples go astray (NaN in archives written before they were kept): `short`, the samples that never define
+    # a quantity the answer needs (they stop short or skip a link: reach), `beside`, those that define one it does not
+    # need (a distractor or an invented quantity: relevance; strict allows such a step, so a right sample can too).
     short: np.ndarray
     beside: np.ndarray
 
