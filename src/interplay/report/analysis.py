@@ -36,7 +36,7 @@ class EvalTable:
     distinct: np.ndarray  # different completions among its samples: how spread the model's sampling is
     distinct_right: np.ndarray  # of them, strictly right ones (NaN in archives written before it was kept)
     # Where samples go astray (NaN in archives written before they were kept): `short`, the samples that never define
-    # a quantity the answer needs (they stop short or skip a link: reach), `beside`, those that define one it does not
+    # a quantity the answer needs (a link skipped or replaced: reach), `beside`, those that define one it does not
     # need (a distractor or an invented quantity: relevance; strict allows such a step, so a right sample can too).
     short: np.ndarray
     beside: np.ndarray
