@@ -6,8 +6,11 @@
 `probe` evaluates `--problems-per-op` fresh problems per op and labels each op by its strict
 pass rates (k = --samples):
     in-distribution  pass@1 >= 0.3
-    edge             pass@1 <  0.3 and pass@k >= 0.1
-    hard             pass@k <  0.1   (the paper's OOD-hard: pass@k ~ 0, no reward signal for RL)
+    edge             pass@1 <  0.3 and pass@k > 0   (some sample solved: RL has a reward to learn from)
+    hard             pass@k = 0   (the paper's OOD-hard: pass@k ~ 0, no reward signal for RL)
+Until 2026-12-04 hard was pass@k < 0.1, which let in ops with rare successes: at cpu scale op 9
+(pass@32 0.042) was hard, GRPO found its few rewards and raised it (results/calibration.md).
+Probes written before keep their own rule (`edge_passk` in their thresholds) wherever they are read.
 `select` keeps the problems the model fails at pass@1 but solves at pass@k: 0 < successes < n,
 the paper's practical rule for RL data.
 """
@@ -25,13 +28,17 @@ from interplay.jsonl import atomic_write_text, read_jsonl, write_jsonl
 from interplay.world.mixture import format_ops
 
 IN_DISTRIBUTION_PASS1 = 0.3
-EDGE_PASSK = 0.1
+HARD_PASSK = 0.0  # hard: pass@k at most this, i.e. no sample of the probe right
+THRESHOLDS = {"in_distribution_pass1": IN_DISTRIBUTION_PASS1, "hard_passk": HARD_PASSK}
 
 
-def label(pass1: float, passk: float) -> str:
-    if pass1 >= IN_DISTRIBUTION_PASS1:
+def label(pass1: float, passk: float, thresholds: dict = THRESHOLDS) -> str:
+    """An op's label by a probe's thresholds: today's, or an older probe's own (`edge_passk`: edge from it up)."""
+    if pass1 >= thresholds["in_distribution_pass1"]:
         return "in-distribution"
-    return "edge" if passk >= EDGE_PASSK else "hard"
+    if "edge_passk" in thresholds:
+        return "edge" if passk >= thresholds["edge_passk"] else "hard"
+    return "hard" if passk <= thresholds["hard_passk"] else "edge"
 
 
 REGIMES = {"id": "in-distribution", "edge": "edge", "hard": "hard"}
@@ -55,8 +62,7 @@ def probe(model: str, spec, problems_per_op: int, settings: EvalSettings, out: s
     for op, summary in results["by_op"].items():
         pass1, passk = summary["pass_at_k"]["1"]["value"], summary["pass_at_k"][k]["value"]
         table[op] = {"pass_at_1": pass1, f"pass_at_{k}": passk, "label": label(pass1, passk)}
-    report = {"samples": settings.samples, "thresholds": {"in_distribution_pass1": IN_DISTRIBUTION_PASS1,
-                                                          "edge_passk": EDGE_PASSK}, "ops": table}
+    report = {"samples": settings.samples, "thresholds": THRESHOLDS, "ops": table}
     atomic_write_text(out / "competence.json", json.dumps(report, indent=1) + "\n")
     return report
 

@@ -138,7 +138,7 @@ class RunData:
         for op in first["ops"]:
             rows = [probe["ops"][op] for probe in probes]
             pass1, passk = (sum(row[key] for row in rows) / len(rows) for key in ("pass_at_1", k))
-            ops[op] = {"pass_at_1": pass1, k: passk, "label": label(pass1, passk),
+            ops[op] = {"pass_at_1": pass1, k: passk, "label": label(pass1, passk, first["thresholds"]),
                        "labels_by_probe": [row["label"] for row in rows]}
         return {**first, "ops": ops, "probes": list(self.probes)}
 
