@@ -145,9 +145,11 @@ def test_one_update_moves_probability_towards_the_better_completion():
     assert stats["updated"] and after[0] > before[0] and after[1] < before[1]
 
 
-def test_an_update_padded_to_bucketed_shapes_has_the_gradient_of_its_rows_one_by_one(monkeypatch):
+@pytest.mark.parametrize("micro_batch_rows", [64, 1])
+def test_an_update_padded_to_bucketed_shapes_has_the_gradient_of_its_rows_one_by_one(monkeypatch, micro_batch_rows):
     """_update pads rows to a multiple of UPDATE_ROW_BUCKET and widths to UPDATE_WIDTH_BUCKET so that batch shapes
-    repeat between steps; its gradient must be that of the kept rows' losses computed one row at a time."""
+    repeat between steps, and orders rows by length so that each micro-batch has a width of its own (one row each
+    at micro_batch_rows=1); its gradient must be that of the kept rows' losses computed one row at a time."""
     from interplay.config import RLSection
     from interplay.lm.model import ModelConfig, Transformer
     from interplay.train import grpo
@@ -155,7 +157,8 @@ def test_an_update_padded_to_bucketed_shapes_has_the_gradient_of_its_rows_one_by
 
     prompts, completions = [[5, 6, 7], [8, 9]], [[8, 9, 10], [11, 12], [13], [14, 15, 16, 17, 18]]
     advantages, keep = torch.tensor([1.0, -0.5, 0.7, -1.2]), torch.tensor([True, True, False, True])
-    rl = RLSection(group_size=2, kl_loss_coef=0, dtype="fp32", loss_agg_mode="seq-mean-token-mean", grad_clip=1e9)
+    rl = RLSection(group_size=2, kl_loss_coef=0, dtype="fp32", loss_agg_mode="seq-mean-token-mean", grad_clip=1e9,
+                   micro_batch_rows=micro_batch_rows)
 
     def fresh_model():
         torch.manual_seed(0)

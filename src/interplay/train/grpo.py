@@ -62,6 +62,11 @@ def _round_up(value: int, multiple: int) -> int:
     return -(-value // multiple) * multiple
 
 
+def micro_batch_width(lengths: list[int]) -> int:
+    """A micro-batch's sequence width in an update: its longest row (prompt + response), bucketed."""
+    return _round_up(max(lengths), UPDATE_WIDTH_BUCKET)
+
+
 def response_logprobs(model, sequences: torch.Tensor, starts: torch.Tensor, targets: torch.Tensor,
                       temperature: float = 1.0):
     """Log-probabilities and entropies of response tokens; the output projection runs only there.
@@ -239,6 +244,9 @@ def _update(model, reference, optimizer, prompt_ids, completions, advantages, ke
     total_rows, total_tokens = (int(n) for n in dist.all_ranks_sums(info, [len(rows), local_tokens]))
     if not total_rows:
         return {"kl": 0.0, "entropy": 0.0, "clip_fraction": 0.0, "loss": 0.0, "updated": False}
+    # Shortest rows first, so that each micro-batch runs at the width of its own longest row, not the step's
+    # (the loss is a sum over rows and does not depend on their order).
+    rows.sort(key=lambda i: len(prompt_ids[i // rl.group_size]) + len(completions[i]))
     prompts = [prompt_ids[i // rl.group_size] for i in rows]
     responses = [completions[i] for i in rows]
     # Rows and width padded to buckets (see UPDATE_ROW_BUCKET); padding rows have no response tokens
@@ -259,16 +267,20 @@ def _update(model, reference, optimizer, prompt_ids, completions, advantages, ke
     token_advantages = advantages[:, None].expand(-1, length)
     sequences, targets, mask, starts, token_advantages = (t.to(device) for t in (sequences, targets, mask, starts, token_advantages))
     chunks = [slice(i, i + rl.micro_batch_rows) for i in range(0, padded_rows, rl.micro_batch_rows)]
+    lengths = [len(p) + len(c) for p, c in zip(prompts, responses)] + [1] * (padded_rows - len(rows))
+    # Each micro-batch's sequences cut to its own width: the padding a step-wide width adds to its shorter
+    # rows is forward and backward work for nothing (benchmarks/rl_update.py).
+    chunk_sequences = [sequences[c, : micro_batch_width(lengths[c])] for c in chunks]
     with torch.no_grad(), autocast_context(rl.dtype, device):
-        old = ([response_logprobs(model, sequences[c], starts[c], targets[c], rl.temperature)[0] for c in chunks]
-               if rl.ppo_epochs > 1 else None)
-        ref = ([response_logprobs(reference, sequences[c], starts[c], targets[c], rl.temperature)[0] for c in chunks]
-               if reference is not None else None)
+        old = ([response_logprobs(model, chunk_sequences[n], starts[c], targets[c], rl.temperature)[0]
+                for n, c in enumerate(chunks)] if rl.ppo_epochs > 1 else None)
+        ref = ([response_logprobs(reference, chunk_sequences[n], starts[c], targets[c], rl.temperature)[0]
+                for n, c in enumerate(chunks)] if reference is not None else None)
     stats = {"kl": 0.0, "entropy": 0.0, "clip_fraction": 0.0, "loss": 0.0}
     for epoch in range(rl.ppo_epochs):
         for n, c in enumerate(chunks):
             with autocast_context(rl.dtype, device):
-                logp, entropy = response_logprobs(model, sequences[c], starts[c], targets[c], rl.temperature)
+                logp, entropy = response_logprobs(model, chunk_sequences[n], starts[c], targets[c], rl.temperature)
             old_logp = old[n] if old is not None else logp.detach()
             loss, clip = policy_loss(logp, old_logp, token_advantages[c], mask[c], rl.clip_ratio_low, rl.clip_ratio_high,
                                      rl.loss_agg_mode, total_rows, total_tokens)
