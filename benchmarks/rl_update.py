@@ -2,7 +2,7 @@
 rows ordered by length (as shipped), against the step's widest row for every micro-batch (TRL's and verl's
 layout without remove-padding), on the same kept rollouts, measured in one run.
 
-    python benchmarks/rl_update.py [--ops 2-6,7-9] [--steps 3]
+    python benchmarks/rl_update.py [--ops 2-6,7-9] [--steps 3] [--micro-batch-rows 64]
 
 Rollouts are a cpu-scale step's shape: 64 problems of the cpu world x 8 completions, the gold solution as every
 completion (a sampled one's length is near it), 40% of the rows kept (DAPO's filter kept 31-38% of groups in the
@@ -27,7 +27,7 @@ from interplay.world.mixture import MixtureSpec, problem_at
 from interplay.world.render import prompt_text
 
 CPU_WORLD = dict(format="compact", order="topological", solution_order="text", question_form="name", modulus=23,
-                 n_locations=3, n_items=4, distractors="1-3")
+                 n_locations=3, n_items=4, distractors=(1, 3))
 PROMPTS, GROUP, KEPT = 64, 8, 0.4
 
 
@@ -68,13 +68,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ops", default="2-6,7-9", help="op ranges, one measurement each (finding 1's ID and edge)")
     parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--micro-batch-rows", type=int, default=RLSection.micro_batch_rows)
     args = parser.parse_args()
     print(cpu_description())
     torch.manual_seed(0)
     tokenizer = build_tokenizer(max_number=22)
     model = Transformer(ModelConfig.preset("cpu", tokenizer.get_vocab_size()))
     reference = Transformer(ModelConfig.preset("cpu", tokenizer.get_vocab_size())).eval()
-    rl = RLSection(group_size=GROUP, dtype="fp32", kl_loss_coef=0.001, kl_loss_type="low_var_kl")
+    rl = RLSection(group_size=GROUP, dtype="fp32", kl_loss_coef=0.001, kl_loss_type="low_var_kl",
+                   micro_batch_rows=args.micro_batch_rows)
     first = None
     for ops in args.ops.split(","):
         rollout = rollouts(tokenizer, ops)
