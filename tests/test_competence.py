@@ -31,6 +31,6 @@ def test_the_labels_order_by_pass_rates(pass1, passk):
 
 
 def test_regimes_give_each_label_its_op_range():
-    report = {"ops": {str(op): {"label": label(p1, pk)}
-                      for op, p1, pk in [(2, 0.7, 0.9), (3, 0.4, 0.9), (4, 0.1, 0.5), (5, 0.001, 0.04), (6, 0, 0), (7, 0, 0)]}}
+    rates = [(2, 0.7, 0.9), (3, 0.4, 0.9), (4, 0.1, 0.5), (5, 0.001, 0.04), (6, 0, 0), (7, 0, 0)]
+    report = {"ops": {str(op): {"label": label(p1, pk)} for op, p1, pk in rates}}
     assert regimes(report) == {"id": "2-3", "edge": "4-5", "hard": "6-7"}
