@@ -2,7 +2,7 @@
 
 from hypothesis import given, strategies as st
 
-from interplay.competence import THRESHOLDS, label, regimes
+from interplay.competence import THRESHOLDS, label, regimes, rule
 
 
 def test_an_op_with_one_right_sample_is_edge_and_one_with_none_is_hard():
@@ -19,6 +19,8 @@ def test_a_probe_written_before_keeps_its_own_threshold():
     assert label(0.0013, 0.042, before) == "hard"
     assert label(0.05, 0.1, before) == "edge"
     assert label(0.5, 0.0, before) == "in-distribution"
+    assert rule(before, 32) == "ID: pass@1 >= 0.3, edge: pass@32 >= 0.1, else hard"
+    assert rule(THRESHOLDS, 32) == "ID: pass@1 >= 0.3, edge: pass@32 > 0.0, else hard"
 
 
 @given(st.floats(0, 1), st.floats(0, 1))

@@ -36,9 +36,21 @@ def label(pass1: float, passk: float, thresholds: dict = THRESHOLDS) -> str:
     """An op's label by a probe's thresholds: today's, or an older probe's own (`edge_passk`: edge from it up)."""
     if pass1 >= thresholds["in_distribution_pass1"]:
         return "in-distribution"
-    if "edge_passk" in thresholds:
+    if _older_rule(thresholds):
         return "edge" if passk >= thresholds["edge_passk"] else "hard"
     return "hard" if passk <= thresholds["hard_passk"] else "edge"
+
+
+def rule(thresholds: dict, k: int) -> str:
+    """The labels' rule as `label` applies these thresholds, in words for a report."""
+    edge = (f"pass@{k} >= {thresholds['edge_passk']}" if _older_rule(thresholds)
+            else f"pass@{k} > {thresholds['hard_passk']}")
+    return f"ID: pass@1 >= {thresholds['in_distribution_pass1']}, edge: {edge}, else hard"
+
+
+def _older_rule(thresholds: dict) -> bool:
+    """A probe written before 2026-12-04, whose edge started at a pass@k (`edge_passk`), not above none right."""
+    return "edge_passk" in thresholds
 
 
 REGIMES = {"id": "in-distribution", "edge": "edge", "hard": "hard"}

@@ -455,6 +455,23 @@ def test_variants_run_some_arms_of_a_recipe_as_the_whole_recipe_would(tmp_path):
         assert (instance.settings, instance.inputs, instance.skip) == (same.settings, same.inputs, same.skip)
 
 
+def test_a_reference_keys_a_stage_by_the_value_it_resolved_to(tmp_path):
+    """A probe run again (other code, other samples) that finds the same edge keeps the RL arm trained on it;
+    one that finds another edge does not."""
+    run = Run(Recipe.load(RECIPES / "f1_edge_of_competence.toml"), "tiny", [0], tmp_path)
+    edge_rl = run.by_key["rl[rl=edge,seed=0]"]
+
+    def edge_rl_hash(probe_hash: str, edge_ops: str) -> str:
+        run.records = {"base[seed=0]": {"hash": "b" * 64, "outputs": {}},
+                       "probe[seed=0]": {"hash": probe_hash, "outputs": {"id": "2", "edge": edge_ops, "hard": "5"}}}
+        settings, digest, _ = run.resolve(edge_rl)
+        assert settings["data.ops"] == edge_ops
+        return digest
+
+    assert edge_rl_hash("p" * 64, "3-4") == edge_rl_hash("q" * 64, "3-4")
+    assert edge_rl_hash("p" * 64, "3-4") != edge_rl_hash("p" * 64, "3")
+
+
 def test_a_recipe_run_in_parts_reports_as_the_whole(runs, tmp_path):
     root, _ = runs
     name = "f4_process_rewards"

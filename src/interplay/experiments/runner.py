@@ -8,8 +8,9 @@
     torchrun --nproc_per_node 8 -m interplay.cli run recipes/f3_midtrain_vs_rl.toml --scale paper
 
 A stage instance lives in OUT/stages/<name>-<hash>/ (or under --cache, shared by runs), where the hash
-covers its kind, resolved settings, the world (user lexicons by content), the hashes of its inputs
-and the source code that kind runs (experiments/code.py: a change to GRPO keeps the base). A finished
+covers its kind, resolved settings (a "{probe.edge}" reference as the ops it resolved to, not the
+probe's hash), the world (user lexicons by content), the hashes of its inputs and the source code that
+kind runs (experiments/code.py: a change to GRPO keeps the base). A finished
 stage leaves stage.json there (with that code's digest and its memory use); a later run with the same
 hash reuses it, so variants share one base and a re-run does only what is missing. An interrupted
 training or eval stage resumes from its own checkpoints. A failing stage stops the run with one line
@@ -160,10 +161,8 @@ class Run:
         """Settings with references filled in, the stage hash and any fallback notes; needs every input finished."""
         settings, notes = resolve_references(instance.settings, self._outputs_of(instance))
         inputs = {role: self.records[key]["hash"] for role, key in instance.inputs.items()}
-        # A reference is named by its stage, not its instance key: f1's `probe[seed=0]` and f4's `probe` are
-        # one stage, so their equal RL stages must hash alike and be run once in a shared cache.
-        inputs.update({f"ref:{self.by_key[key].stage}": self.records[key]["hash"]
-                       for key in self._lineage_references(instance)})
+        # A reference counts by the value it resolved to, which `settings` holds, not by the stage that found it:
+        # a probe run again by other code that finds the same edge ops keeps every RL arm trained on them.
         return settings, stage_hash(instance, settings, self.world, inputs), notes
 
     def directory(self, instance: Instance, digest: str) -> Path:

@@ -16,6 +16,7 @@ import json
 import re
 from pathlib import Path
 
+from interplay.competence import rule as competence_rule
 from interplay.errors import UserError
 from interplay.jsonl import atomic_write_text
 from interplay.report.archive import write_archive
@@ -39,10 +40,8 @@ def _probe_blocks(competence: dict) -> list[tuple]:
     """The base's probe: how ops are labelled, and the labels; with one base per seed, of the probes' mean."""
     k, thresholds = competence["samples"], competence["thresholds"]
     probes = competence.get("probes", [])
-    edge = (f"edge: pass@{k} >= {thresholds['edge_passk']}" if "edge_passk" in thresholds
-            else f"edge: pass@{k} > {thresholds['hard_passk']}")
     rule = (f"Probe: {len(competence['ops'])} ops, {k} samples per problem; labels by the thresholds in competence.py "
-            f"(ID: pass@1 >= {thresholds['in_distribution_pass1']}, {edge}, else hard)")
+            f"({competence_rule(thresholds, k)})")
     if probes:
         rule += (f", applied to the mean of the probes {', '.join(probes)} (one base per seed); the last column "
                  "has each probe's own label, the ops its seed's RL ran on")

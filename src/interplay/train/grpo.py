@@ -63,8 +63,9 @@ def _round_up(value: int, multiple: int) -> int:
 
 
 def micro_batch_width(lengths: list[int]) -> int:
-    """A micro-batch's sequence width in an update: its longest row (prompt + response), bucketed."""
-    return _round_up(max(lengths), UPDATE_WIDTH_BUCKET)
+    """A micro-batch's sequence width in an update: its longest row (prompt + response), bucketed; 0 for no
+    rows (a rank whose rows were all dropped still joins the step's collectives)."""
+    return _round_up(max(lengths, default=0), UPDATE_WIDTH_BUCKET)
 
 
 def response_logprobs(model, sequences: torch.Tensor, starts: torch.Tensor, targets: torch.Tensor,
@@ -252,7 +253,8 @@ def _update(model, reference, optimizer, prompt_ids, completions, advantages, ke
     # Rows and width padded to buckets (see UPDATE_ROW_BUCKET); padding rows have no response tokens
     # and add nothing to the loss; no micro-batch is padding only.
     padded_rows = _round_up(len(rows), min(UPDATE_ROW_BUCKET, rl.micro_batch_rows))
-    width = _round_up(max((len(p) + len(c) for p, c in zip(prompts, responses)), default=0), UPDATE_WIDTH_BUCKET)
+    lengths = [len(p) + len(c) for p, c in zip(prompts, responses)] + [1] * (padded_rows - len(rows))
+    width = micro_batch_width(lengths)
     # The whole step's longest response: "seq-mean-token-sum-norm" divides by it, on every rank alike.
     length = max(dist.gather(info, [max(map(len, responses), default=0)]))
     sequences = torch.zeros(padded_rows, width, dtype=torch.long)
@@ -267,7 +269,6 @@ def _update(model, reference, optimizer, prompt_ids, completions, advantages, ke
     token_advantages = advantages[:, None].expand(-1, length)
     sequences, targets, mask, starts, token_advantages = (t.to(device) for t in (sequences, targets, mask, starts, token_advantages))
     chunks = [slice(i, i + rl.micro_batch_rows) for i in range(0, padded_rows, rl.micro_batch_rows)]
-    lengths = [len(p) + len(c) for p, c in zip(prompts, responses)] + [1] * (padded_rows - len(rows))
     # Each micro-batch's sequences cut to its own width: the padding a step-wide width adds to its shorter
     # rows is forward and backward work for nothing (benchmarks/rl_update.py).
     chunk_sequences = [sequences[c, : micro_batch_width(lengths[c])] for c in chunks]
