@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 import torch
 from safetensors.torch import load_file
 
@@ -148,8 +149,9 @@ def test_one_update_moves_probability_towards_the_better_completion():
 @pytest.mark.parametrize("micro_batch_rows", [64, 1])
 def test_an_update_padded_to_bucketed_shapes_has_the_gradient_of_its_rows_one_by_one(monkeypatch, micro_batch_rows):
     """_update pads rows to a multiple of UPDATE_ROW_BUCKET and widths to UPDATE_WIDTH_BUCKET so that batch shapes
-    repeat between steps, and orders rows by length so that each micro-batch has a width of its own (one row each
-    at micro_batch_rows=1); its gradient must be that of the kept rows' losses computed one row at a time."""
+    repeat between steps, runs a prompt once for the rows of its group (rows 0 and 1 here) and orders groups by
+    length so that each micro-batch has a width of its own (one row each at micro_batch_rows=1); its gradient must
+    be that of the kept rows' losses computed one row at a time, each row whole."""
     from interplay.config import RLSection
     from interplay.lm.model import ModelConfig, Transformer
     from interplay.train import grpo
@@ -184,3 +186,48 @@ def test_an_update_padded_to_bucketed_shapes_has_the_gradient_of_its_rows_one_by
     assert len(padded) == len(one_by_one) > 0
     assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(padded, one_by_one))
     assert any(g.abs().sum() > 0 for g in padded)
+
+
+@pytest.mark.parametrize("extra", [-2, 0, 5])
+def test_rows_on_a_shared_prompt_score_as_each_row_run_whole(extra):
+    """shared_prompt_logprobs runs each prompt once, left-padded, and its rows on its keys and values: the numbers
+    must be `response_logprobs` of each prompt + response on its own, across bucket edges (a prompt of 20 tokens,
+    a response of 17), whatever the rows' order, and zero past each response up to `length` (which may also cut)."""
+    from interplay.lm.model import ModelConfig, Transformer
+    from interplay.train.grpo import response_logprobs, shared_prompt_logprobs
+
+    torch.manual_seed(0)
+    model = Transformer(ModelConfig.preset("tiny", vocab_size=40)).eval()
+    prompts = [[5, 6, 7], list(range(1, 21)), [9, 3, 4, 4, 8, 2, 1]]
+    responses = [[8, 9, 10], list(range(20, 37)), [11], [12, 13, 14, 15], [30, 31]]
+    owners = [2, 1, 0, 2, 0]
+    length = max(map(len, responses)) + extra
+    with torch.no_grad():
+        logp, entropy = shared_prompt_logprobs(model, prompts, responses, owners, length, temperature=0.7)
+        assert logp.shape == entropy.shape == (len(responses), length)
+        for row, (owner, response) in enumerate(zip(owners, responses)):
+            prompt = prompts[owner]
+            whole_logp, whole_entropy = response_logprobs(model, torch.tensor([prompt + response]),
+                                                          torch.tensor([len(prompt)]), torch.tensor([response]), 0.7)
+            scored = min(len(response), length)
+            assert torch.allclose(logp[row, :scored], whole_logp[0, :scored], atol=1e-5)
+            assert torch.allclose(entropy[row, :scored], whole_entropy[0, :scored], atol=1e-5)
+            assert not logp[row, scored:].any() and not entropy[row, scored:].any()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 59), min_size=1, max_size=40, unique=True), st.integers(1, 9))
+def test_micro_batches_hold_every_row_once_and_keep_groups_together_where_they_fit(rows, size):
+    from interplay.train.grpo import micro_batches
+
+    group_size = 3
+    prompts = [[1] * (2 + g) for g in range(20)]
+    completions = [[1] * (1 + (row * 7) % 5) for row in range(60)]
+    rows = sorted(rows)
+    batches = micro_batches(rows, prompts, completions, group_size, size)
+    assert sorted(row for batch in batches for row in batch) == rows
+    assert all(0 < len(batch) <= size for batch in batches)
+    for group in {row // group_size for row in rows}:
+        holding = [n for n, batch in enumerate(batches) if any(row // group_size == group for row in batch)]
+        members = sum(row // group_size == group for row in rows)
+        assert len(holding) == -(-members // size) if members > size else len(holding) == 1

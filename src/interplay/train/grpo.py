@@ -62,15 +62,10 @@ def _round_up(value: int, multiple: int) -> int:
     return -(-value // multiple) * multiple
 
 
-def micro_batch_width(lengths: list[int]) -> int:
-    """A micro-batch's sequence width in an update: its longest row (prompt + response), bucketed; 0 for no
-    rows (a rank whose rows were all dropped still joins the step's collectives)."""
-    return _round_up(max(lengths, default=0), UPDATE_WIDTH_BUCKET)
-
-
 def response_logprobs(model, sequences: torch.Tensor, starts: torch.Tensor, targets: torch.Tensor,
                       temperature: float = 1.0):
-    """Log-probabilities and entropies of response tokens; the output projection runs only there.
+    """Log-probabilities and entropies of response tokens, each row run whole; the output projection runs only there.
+    The update gets these numbers from `shared_prompt_logprobs`, which runs each prompt once for its group.
 
     `sequences` (rows, length) hold prompt + response, right-padded; response token j of row i sits
     at `starts[i] + j` and is predicted from position `starts[i] + j - 1`. Log-probabilities are
@@ -87,6 +82,62 @@ def response_logprobs(model, sequences: torch.Tensor, starts: torch.Tensor, targ
     logp = log_probs.gather(-1, targets[..., None]).squeeze(-1)
     entropy = -(log_probs.exp() * log_probs).sum(-1)
     return logp, entropy
+
+
+def shared_prompt_logprobs(model, prompts: list[list[int]], responses: list[list[int]], owners: list[int],
+                           length: int, temperature: float = 1.0):
+    """`response_logprobs` of each row `prompts[owners[r]] + responses[r]`, each prompt run once for all its rows.
+
+    The prompts run left-padded in one pass (as the sampler's prefill does), so every prompt ends at the last
+    column, where its first response token is predicted; each row then runs its response alone on its prompt's
+    keys and values, which carry the gradient back into the prompt's pass. The numbers are those of each row run
+    whole (tests/train/test_grpo.py); the work is not: at cpu scale a prompt is ~60% of a row and a group of 8
+    rows shares one (benchmarks/rl_update.py). Rows and prompts are padded to UPDATE_ROW_BUCKET, widths to
+    UPDATE_WIDTH_BUCKET, so shapes repeat. Returns (rows, `length`) log-probabilities and entropies, 0 past a response.
+    """
+    device = model.lm_head.weight.device
+    rows, n_prompts = len(responses), len(prompts)
+    padded_prompts = _round_up(n_prompts, UPDATE_ROW_BUCKET)
+    padded_rows = _round_up(rows, UPDATE_ROW_BUCKET)
+    prompt_width = _round_up(max(map(len, prompts)), UPDATE_WIDTH_BUCKET)
+    response_width = _round_up(max(max(map(len, responses)), 1), UPDATE_WIDTH_BUCKET)
+    prompt_lengths = torch.ones(padded_prompts, dtype=torch.long)  # a padding prompt is one token
+    ids = torch.zeros(padded_prompts, prompt_width, dtype=torch.long)
+    for i, prompt in enumerate(prompts):
+        prompt_lengths[i] = len(prompt)
+        ids[i, prompt_width - len(prompt):] = torch.tensor(prompt)
+    columns = torch.arange(prompt_width)
+    real = columns[None, :] >= (prompt_width - prompt_lengths)[:, None]
+    causal = torch.ones(prompt_width, prompt_width, dtype=torch.bool).tril()
+    # A padding query attends to itself only, so that no row of the mask is empty (that would be NaN).
+    mask = (causal[None] & real[:, None, :]) | torch.eye(prompt_width, dtype=torch.bool)[None]
+    positions = (columns[None, :] - (prompt_width - prompt_lengths)[:, None]).clamp(min=0)
+    cache = model.new_cache(padded_prompts, prompt_width + response_width)
+    prompt_hidden = model(ids.to(device), cache=cache, mask=mask[:, None].to(device), positions=positions.to(device),
+                          return_hidden=True)
+
+    owner = torch.tensor(list(owners) + [0] * (padded_rows - rows), dtype=torch.long)  # padding rows: empty
+    cache.keys = [k.index_select(0, owner.to(device)) for k in cache.keys]
+    cache.values = [v.index_select(0, owner.to(device)) for v in cache.values]
+    tokens = torch.zeros(padded_rows, response_width, dtype=torch.long)
+    for r, response in enumerate(responses):
+        tokens[r, : len(response)] = torch.tensor(response)
+    response_causal = torch.ones(response_width, response_width, dtype=torch.bool).tril()
+    visible = torch.cat([real[owner][:, None, :].expand(-1, response_width, -1),
+                         response_causal[None].expand(padded_rows, -1, -1)], dim=2)
+    response_positions = prompt_lengths[owner][:, None] + torch.arange(response_width)[None, :]
+    response_hidden = model(tokens.to(device), cache=cache, mask=visible[:, None].to(device),
+                            positions=response_positions.to(device), return_hidden=True)
+    # Response token j is predicted from the position before it: the prompt's last for j = 0.
+    picked = torch.cat([prompt_hidden[owner.to(device), -1:], response_hidden[:, : response_width - 1]], dim=1)
+    scored = min(length, response_width)
+    logits = model.lm_head(picked)[:rows, :scored]  # the projection at the bucketed shape, as every matmul here
+    log_probs = F.log_softmax(logits.float() / temperature, dim=-1)
+    logp = log_probs.gather(-1, tokens[:rows, :scored, None].to(device)).squeeze(-1)
+    entropy = -(log_probs.exp() * log_probs).sum(-1)
+    # Zero past each response (its padding was scored too) and as wide as `length`.
+    inside = (torch.arange(scored)[None, :] < torch.tensor([len(r) for r in responses])[:, None]).to(device)
+    return F.pad(logp * inside, (0, length - scored)), F.pad(entropy * inside, (0, length - scored))
 
 
 class _Prompts:
@@ -209,6 +260,8 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
             new_tokens = sum(map(len, completions))
             context = sum(map(len, prompt_ids)) / len(prompt_ids) + rl.max_new_tokens / 2
             prompt_of_each = [p for p in prompt_ids for _ in range(rl.group_size)]
+            # Counted as each row run whole (verl's layout), not as the shared prompts' smaller work: a budget in
+            # FLOPs (finding 3's rl.max_flops) buys the same RL steps whichever layout runs them.
             trained_tokens = sum(len(p) + len(c) for p, c in zip(prompt_of_each, completions))
             passes = rl_update_passes(rl.ppo_epochs, reference is not None)
             flops += dist.all_ranks_sum(info, sampling_flops(model.config, new_tokens, context)
@@ -236,6 +289,41 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
     return finish_run(out, info)
 
 
+def micro_batches(rows: list[int], prompt_ids: list[list[int]], completions: list[list[int]], group_size: int,
+                  size: int) -> list[list[int]]:
+    """The kept `rows` cut into micro-batches of at most `size` rows, a group's rows together where they fit (they
+    share their prompt's forward pass), groups ordered by their longest row so that each micro-batch runs at its own
+    width, not the step's (the loss is a sum over rows and does not depend on their order)."""
+    groups: dict[int, list[int]] = {}
+    for row in rows:
+        groups.setdefault(row // group_size, []).append(row)
+    pieces = [members[i:i + size] for members in groups.values() for i in range(0, len(members), size)]
+    pieces.sort(key=lambda piece: (max(len(completions[r]) for r in piece), len(prompt_ids[piece[0] // group_size])))
+    batches: list[list[int]] = []
+    for piece in pieces:
+        if batches and len(batches[-1]) + len(piece) <= size:
+            batches[-1] += piece
+        else:
+            batches.append(list(piece))
+    return batches
+
+
+class _MicroBatch:
+    """One micro-batch of an update: its prompts, each row's response and prompt, and its loss inputs."""
+
+    def __init__(self, rows: list[int], prompt_ids, completions, advantages: torch.Tensor, group_size: int,
+                 length: int, device):
+        groups = list(dict.fromkeys(row // group_size for row in rows))
+        self.prompts = [prompt_ids[g] for g in groups]
+        self.owners = [groups.index(row // group_size) for row in rows]
+        self.responses = [completions[row] for row in rows]
+        self.mask = torch.zeros(len(rows), length)
+        for k, response in enumerate(self.responses):
+            self.mask[k, : len(response)] = 1
+        self.mask = self.mask.to(device)
+        self.advantages = advantages[rows][:, None].expand(-1, length).to(device)
+
+
 def _update(model, reference, optimizer, prompt_ids, completions, advantages, keep, rl, device,
             info: dist.DistInfo = dist.DistInfo()) -> dict:
     """`ppo_epochs` passes of clipped-surrogate updates (+ KL) over the kept rollouts of this rank;
@@ -245,56 +333,35 @@ def _update(model, reference, optimizer, prompt_ids, completions, advantages, ke
     total_rows, total_tokens = (int(n) for n in dist.all_ranks_sums(info, [len(rows), local_tokens]))
     if not total_rows:
         return {"kl": 0.0, "entropy": 0.0, "clip_fraction": 0.0, "loss": 0.0, "updated": False}
-    # Shortest rows first, so that each micro-batch runs at the width of its own longest row, not the step's
-    # (the loss is a sum over rows and does not depend on their order).
-    rows.sort(key=lambda i: len(prompt_ids[i // rl.group_size]) + len(completions[i]))
-    prompts = [prompt_ids[i // rl.group_size] for i in rows]
-    responses = [completions[i] for i in rows]
-    # Rows and width padded to buckets (see UPDATE_ROW_BUCKET); padding rows have no response tokens
-    # and add nothing to the loss; no micro-batch is padding only.
-    padded_rows = _round_up(len(rows), min(UPDATE_ROW_BUCKET, rl.micro_batch_rows))
-    lengths = [len(p) + len(c) for p, c in zip(prompts, responses)] + [1] * (padded_rows - len(rows))
-    width = micro_batch_width(lengths)
     # The whole step's longest response: "seq-mean-token-sum-norm" divides by it, on every rank alike.
-    length = max(dist.gather(info, [max(map(len, responses), default=0)]))
-    sequences = torch.zeros(padded_rows, width, dtype=torch.long)
-    targets = torch.zeros(padded_rows, length, dtype=torch.long)
-    mask = torch.zeros(padded_rows, length)
-    advantages = torch.cat([advantages[rows], advantages.new_zeros(padded_rows - len(rows))])
-    for k, (p, c) in enumerate(zip(prompts, responses)):
-        sequences[k, : len(p) + len(c)] = torch.tensor(p + c)
-        targets[k, : len(c)] = torch.tensor(c)
-        mask[k, : len(c)] = 1
-    starts = torch.tensor([len(p) for p in prompts] + [1] * (padded_rows - len(rows)))
-    token_advantages = advantages[:, None].expand(-1, length)
-    sequences, targets, mask, starts, token_advantages = (t.to(device) for t in (sequences, targets, mask, starts, token_advantages))
-    chunks = [slice(i, i + rl.micro_batch_rows) for i in range(0, padded_rows, rl.micro_batch_rows)]
-    # Each micro-batch's sequences cut to its own width: the padding a step-wide width adds to its shorter
-    # rows is forward and backward work for nothing (benchmarks/rl_update.py).
-    chunk_sequences = [sequences[c, : micro_batch_width(lengths[c])] for c in chunks]
+    length = max(dist.gather(info, [max((len(completions[i]) for i in rows), default=0)]))
+    batches = [_MicroBatch(members, prompt_ids, completions, advantages, rl.group_size, length, device)
+               for members in micro_batches(rows, prompt_ids, completions, rl.group_size, rl.micro_batch_rows)]
+
+    def logprobs(policy, batch: _MicroBatch):
+        return shared_prompt_logprobs(policy, batch.prompts, batch.responses, batch.owners, length, rl.temperature)
+
     with torch.no_grad(), autocast_context(rl.dtype, device):
-        old = ([response_logprobs(model, chunk_sequences[n], starts[c], targets[c], rl.temperature)[0]
-                for n, c in enumerate(chunks)] if rl.ppo_epochs > 1 else None)
-        ref = ([response_logprobs(reference, chunk_sequences[n], starts[c], targets[c], rl.temperature)[0]
-                for n, c in enumerate(chunks)] if reference is not None else None)
+        old = [logprobs(model, batch)[0] for batch in batches] if rl.ppo_epochs > 1 else None
+        ref = [logprobs(reference, batch)[0] for batch in batches] if reference is not None else None
     stats = {"kl": 0.0, "entropy": 0.0, "clip_fraction": 0.0, "loss": 0.0}
     for epoch in range(rl.ppo_epochs):
-        for n, c in enumerate(chunks):
+        for n, batch in enumerate(batches):
             with autocast_context(rl.dtype, device):
-                logp, entropy = response_logprobs(model, chunk_sequences[n], starts[c], targets[c], rl.temperature)
+                logp, entropy = logprobs(model, batch)
             old_logp = old[n] if old is not None else logp.detach()
-            loss, clip = policy_loss(logp, old_logp, token_advantages[c], mask[c], rl.clip_ratio_low, rl.clip_ratio_high,
+            loss, clip = policy_loss(logp, old_logp, batch.advantages, batch.mask, rl.clip_ratio_low, rl.clip_ratio_high,
                                      rl.loss_agg_mode, total_rows, total_tokens)
             if ref is not None:
                 kl = kl_penalty(logp, ref[n], rl.kl_loss_type)
-                loss = loss + rl.kl_loss_coef * aggregate(kl, mask[c], rl.loss_agg_mode, total_rows, total_tokens)
+                loss = loss + rl.kl_loss_coef * aggregate(kl, batch.mask, rl.loss_agg_mode, total_rows, total_tokens)
                 if epoch == 0:
-                    stats["kl"] += aggregate(kl.detach(), mask[c], "token-mean", total_tokens=total_tokens).item()
+                    stats["kl"] += aggregate(kl.detach(), batch.mask, "token-mean", total_tokens=total_tokens).item()
             loss.backward()
             if epoch == 0:
                 stats["loss"] += loss.item()
-                stats["entropy"] += aggregate(entropy.detach(), mask[c], "token-mean", total_tokens=total_tokens).item()
-            stats["clip_fraction"] += clip["clip_fraction"] * int(mask[c].sum()) / total_tokens / rl.ppo_epochs
+                stats["entropy"] += aggregate(entropy.detach(), batch.mask, "token-mean", total_tokens=total_tokens).item()
+            stats["clip_fraction"] += clip["clip_fraction"] * int(batch.mask.sum()) / total_tokens / rl.ppo_epochs
         dist.sum_gradients(model, info)
         torch.nn.utils.clip_grad_norm_(model.parameters(), rl.grad_clip)
         optimizer.step()
