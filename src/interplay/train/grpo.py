@@ -350,8 +350,8 @@ def _update(model, reference, optimizer, prompt_ids, completions, advantages, ke
             with autocast_context(rl.dtype, device):
                 logp, entropy = logprobs(model, batch)
             old_logp = old[n] if old is not None else logp.detach()
-            loss, clip = policy_loss(logp, old_logp, batch.advantages, batch.mask, rl.clip_ratio_low, rl.clip_ratio_high,
-                                     rl.loss_agg_mode, total_rows, total_tokens)
+            loss, clip = policy_loss(logp, old_logp, batch.advantages, batch.mask, rl.clip_ratio_low,
+                                     rl.clip_ratio_high, rl.loss_agg_mode, total_rows, total_tokens)
             if ref is not None:
                 kl = kl_penalty(logp, ref[n], rl.kl_loss_type)
                 loss = loss + rl.kl_loss_coef * aggregate(kl, batch.mask, rl.loss_agg_mode, total_rows, total_tokens)
@@ -360,7 +360,8 @@ def _update(model, reference, optimizer, prompt_ids, completions, advantages, ke
             loss.backward()
             if epoch == 0:
                 stats["loss"] += loss.item()
-                stats["entropy"] += aggregate(entropy.detach(), batch.mask, "token-mean", total_tokens=total_tokens).item()
+                entropy = aggregate(entropy.detach(), batch.mask, "token-mean", total_tokens=total_tokens)
+                stats["entropy"] += entropy.item()
             stats["clip_fraction"] += clip["clip_fraction"] * int(batch.mask.sum()) / total_tokens / rl.ppo_epochs
         dist.sum_gradients(model, info)
         torch.nn.utils.clip_grad_norm_(model.parameters(), rl.grad_clip)
