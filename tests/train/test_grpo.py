@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
 import torch
+from hypothesis import given, settings, strategies as st
 from safetensors.torch import load_file
 
 from interplay.train.curriculum import Curriculum
