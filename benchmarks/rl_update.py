@@ -45,8 +45,8 @@ def rollouts(tokenizer, ops: str):
 def rows_whole_logprobs(model, prompts, responses, owners, length, temperature=1.0):
     """`shared_prompt_logprobs`'s numbers with every row run as its own prompt + response, right-padded."""
     sequences = [prompts[owner] + response for owner, response in zip(owners, responses)]
-    padded = len(sequences) + -len(sequences) % grpo.UPDATE_ROW_BUCKET
-    width = max(map(len, sequences)) + -max(map(len, sequences)) % grpo.UPDATE_WIDTH_BUCKET
+    padded = grpo._round_up(len(sequences), grpo.UPDATE_ROW_BUCKET)
+    width = grpo._round_up(max(map(len, sequences)), grpo.UPDATE_WIDTH_BUCKET)
     ids, targets = torch.zeros(padded, width, dtype=torch.long), torch.zeros(padded, length, dtype=torch.long)
     for row, (sequence, response) in enumerate(zip(sequences, responses)):
         ids[row, : len(sequence)], targets[row, : len(response)] = torch.tensor(sequence), torch.tensor(response)

@@ -360,8 +360,8 @@ def _update(model, reference, optimizer, prompt_ids, completions, advantages, ke
             loss.backward()
             if epoch == 0:
                 stats["loss"] += loss.item()
-                entropy = aggregate(entropy.detach(), batch.mask, "token-mean", total_tokens=total_tokens)
-                stats["entropy"] += entropy.item()
+                mean_entropy = aggregate(entropy.detach(), batch.mask, "token-mean", total_tokens=total_tokens)
+                stats["entropy"] += mean_entropy.item()
             stats["clip_fraction"] += clip["clip_fraction"] * int(batch.mask.sum()) / total_tokens / rl.ppo_epochs
         dist.sum_gradients(model, info)
         torch.nn.utils.clip_grad_norm_(model.parameters(), rl.grad_clip)
