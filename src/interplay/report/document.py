@@ -24,6 +24,7 @@ from interplay.report.claims import RULE, Section
 from interplay.report.findings import get_finding
 from interplay.report.pool import open_runs
 from interplay.report.rundata import RunData
+from interplay.report.training import rl_table
 
 
 def _seeds_text(plan: dict) -> str:
@@ -80,6 +81,10 @@ def _blocks(run: RunData, section: Section, calibration: Path | None) -> list[tu
             blocks += _probe_blocks(competence)
         if calibration:
             blocks.append(("img", calibration))
+    training = rl_table(run)
+    if training:
+        caption, header, rows = training
+        blocks += [("h2", "RL while it trained"), ("p", caption), ("table", header, rows)]
     blocks.append(("h2", "Stages"))
     blocks.append(("table", ["stage", "kind", "seconds", "code", "settings"],
                    [[key, r["kind"], f"{r.get('seconds', 0):.0f}", r.get("code", r.get("version", "?")),
