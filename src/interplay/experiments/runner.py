@@ -422,7 +422,7 @@ def _add_earlier_run(directory: Path, seconds: float) -> None:
 
 def _measured(record: dict) -> str:
     """What a cached stage took and where, from its record, to set beside the estimate: " (took 1.9 h on AMD
-    EPYC [avx2 avx512f avx512_bf16], 2 threads)"; nothing for a record without the time (a pass-through)."""
+    EPYC [avx2 avx512f avx512_bf16], 2 threads)"; nothing for a record that keeps no time."""
     if "seconds" not in record:
         return ""
     where = f" on {record['machine']}" if record.get("machine") else ""

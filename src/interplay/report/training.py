@@ -25,16 +25,16 @@ def rl_table(run) -> tuple[str, list[str], list[list[str]]] | None:
             continue
         tenth = max(1, len(steps) // 10)
         first, last = steps[:tenth], steps[-tenth:]
-
-        def mean(name: str, part: list[dict]) -> float:
-            return fmean(row.get(name, 0.0) for row in part)
-
         rows.append([key, str(len(steps)), str(sum(bool(row.get("updated", True)) for row in steps)),
-                     f"{mean('reward', first):.3f} -> {mean('reward', last):.3f}",
-                     f"{mean('strict', first):.3f} -> {mean('strict', last):.3f}",
-                     f"{mean('zero_variance_groups', steps):.2f}",
-                     f"{mean('sample_seconds', steps):.1f} / {mean('train_seconds', steps):.1f}"])
+                     f"{_mean(first, 'reward'):.3f} -> {_mean(last, 'reward'):.3f}",
+                     f"{_mean(first, 'strict'):.3f} -> {_mean(last, 'strict'):.3f}",
+                     f"{_mean(steps, 'zero_variance_groups'):.2f}",
+                     f"{_mean(steps, 'sample_seconds'):.1f} / {_mean(steps, 'train_seconds'):.1f}"])
     if not rows:
         return None
     header = ["stage", "steps", "updated", "reward", "strict", "one-reward groups", "s a step (sample / update)"]
     return CAPTION, header, rows
+
+
+def _mean(steps: list[dict], name: str) -> float:
+    return fmean(row.get(name, 0.0) for row in steps)
