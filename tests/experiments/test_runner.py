@@ -140,7 +140,9 @@ def test_memory_does_not_grow_stage_after_stage(runs):
 def test_f4_sets_the_base_beside_every_reward(runs):
     root, _ = runs
     report = root / "f4_process_rewards" / "report"
-    assert "| base (no RL) |" in (report / "report.md").read_text()
+    text = (report / "report.md").read_text()
+    assert "| base (no RL) |" in text
+    assert "| reward | edge pass@1 | edge pass@" in text and "By op, strict pass@1 / pass@" in text
     claims = {check["claim"]: check for check in json.loads((report / "verdict.json").read_text())["checks"]}
     hacking = claims["outcome-only RL raises right-answer-wrong-reasoning samples over the base"]
     assert not hacking["main"]  # the paper claims it of no base: it explains, it does not decide

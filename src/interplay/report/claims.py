@@ -155,6 +155,23 @@ def contrast(ta: list[EvalTable], tb: list[EvalTable], metric: str, k: int, ops,
     return together and replace(together, floor=not ma.any() and not mb.any())
 
 
+def by_op(run: RunData, arms, k: int) -> tuple[str, list[str], list[list[str]]]:
+    """Every model's pass@1 and pass@k at each op: a range's mean can hide gains at some of its ops and losses
+    at others (RL at the edge does both where the base's pass@k is near 1 at some ops and has room at others)."""
+    regime = {op: name for name, ops in run.regime_ops().items() for op in ops}
+    rows = []
+    for op in sorted(regime):
+        cells, problems = [], 0
+        for _, stage, axes in arms:
+            p1, pk = (measure(run, stage, axes, "pass", kk, [op]) for kk in (1, k))
+            cells.append("n/a" if p1 is None else f"{p1.value:.3f} / {pk.value:.3f}")
+            problems = max(problems, p1.problems if p1 else 0)
+        rows.append([str(op), regime[op], str(problems)] + cells)
+    caption = (f"By op, strict pass@1 / pass@{k}, mean over problems and seeds (intervals by range above; a problem "
+               f"moves pass@{k} at one op by 1 / its problems):")
+    return caption, ["op", "regime", "problems"] + [label for label, _, _ in arms], rows
+
+
 def cell(e: Estimate | None) -> str:
     return "n/a" if e is None else e.text()
 

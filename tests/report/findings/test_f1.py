@@ -5,7 +5,8 @@ import json
 
 from interplay.report.analysis import FIELDS
 from interplay.report.archive import FORMAT, ArchivedRun
-from interplay.report.findings.f1 import breadth, by_op, reach
+from interplay.report.claims import by_op
+from interplay.report.findings.f1 import breadth, reach
 
 
 def archived_run(tmp_path, distinct_by_model: dict[str, list[int]], samples: int = 4,

@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 
 from interplay.report import figures
-from interplay.report.claims import Check, Section, cell, compare, floor_note, largest_k, measure, ops_text
+from interplay.report.claims import Check, Section, by_op, cell, compare, floor_note, largest_k, measure, ops_text
 from interplay.report.findings import register_finding
 from interplay.report.noise import noise_note
 from interplay.report.rundata import RunData
@@ -97,23 +97,6 @@ def reach(run: RunData, arms, ops: list[int]) -> str:
     return (f"Reach on the edge ops ({ops_text(ops)}): the share of samples that miss a quantity the answer needs / "
             f"that define one it does not need, mean over problems: {'; '.join(shares)}"
             + (f". RL on edge minus the base, missing: {edge.text()}." if edge else "."))
-
-
-def by_op(run: RunData, arms, k: int) -> tuple[str, list[str], list[list[str]]]:
-    """Every model's pass@1 and pass@k at each op: a range's mean can hide gains at some of its ops and losses
-    at others (RL at the edge does both where the base's pass@k is near 1 at some ops and has room at others)."""
-    regime = {op: name for name, ops in run.regime_ops().items() for op in ops}
-    rows = []
-    for op in sorted(regime):
-        cells, problems = [], 0
-        for _, stage, axes in arms:
-            p1, pk = (measure(run, stage, axes, "pass", kk, [op]) for kk in (1, k))
-            cells.append("n/a" if p1 is None else f"{p1.value:.3f} / {pk.value:.3f}")
-            problems = max(problems, p1.problems if p1 else 0)
-        rows.append([str(op), regime[op], str(problems)] + cells)
-    caption = (f"By op, strict pass@1 / pass@{k}, mean over problems and seeds (intervals by range above; a problem "
-               f"moves pass@{k} at one op by 1 / its problems):")
-    return caption, ["op", "regime", "problems"] + [label for label, _, _ in arms], rows
 
 
 def passk_curves(run: RunData, arms, regimes: dict, path: Path) -> Path:
