@@ -15,7 +15,7 @@ import pytest
 
 from interplay.errors import StopRequested
 from interplay.experiments.recipe import Recipe
-from interplay.experiments.runner import EARLIER_RUNS_FILE, STAGE_FILE, Run, busy_machine_note, variant_order
+from interplay.experiments.runner import EARLIER_RUNS_FILE, STAGE_FILE, Run, variant_order
 from interplay.report.claims import NO_GAIN_MARGIN, PAPER_SHARE
 from interplay.train.precision import cpu_description
 from interplay.world.mixture import parse_ops
@@ -497,9 +497,3 @@ def test_a_recipe_run_in_parts_reports_as_the_whole(runs, tmp_path):
 def test_a_wrong_variant_is_one_line_naming_what_exists(variants, message):
     result = interplay("run", RECIPES / "f4_process_rewards.toml", "--scale", "tiny", "--variants", variants)
     assert result.returncode == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
-
-
-def test_a_plan_timed_on_a_busy_machine_says_its_cpu_times_are_too_long():
-    assert busy_machine_note(0.2, 2) is None and busy_machine_note(3.0, 16) is None
-    note = busy_machine_note(1.9, 2)
-    assert note.startswith("CPU time was timed on a busy machine (load average 1.9 on 2 CPUs): too long")
