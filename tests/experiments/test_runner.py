@@ -436,6 +436,17 @@ def test_only_runs_the_named_stages_and_what_they_read(runs, tmp_path):
     assert wrong.returncode == 2 and "no stage prob" in wrong.stderr
 
 
+def test_a_run_keeps_the_changes_the_command_line_made_to_its_recipe(tmp_path):
+    """The run's recipe.toml and plan.json say which scale values `--set` changed: the recipe's text alone would
+    claim the values it ships with (a run with --set rl_steps=480 kept a copy saying 120)."""
+    result = interplay("run", RECIPES / "demo.toml", "--scale", "tiny", "--out", tmp_path / "out", "--only", "test",
+                       "--set", "test_per_op=3", "--set", "samples=2")
+    assert result.returncode == 0, result.stderr
+    kept = (tmp_path / "out" / "recipe.toml").read_text()
+    assert kept == "# run with --scale tiny --set test_per_op=3 --set samples=2\n" + (RECIPES / "demo.toml").read_text()
+    assert json.loads((tmp_path / "out" / "plan.json").read_text())["set"] == ["test_per_op=3", "samples=2"]
+
+
 def test_variants_run_some_arms_of_a_recipe_as_the_whole_recipe_would(tmp_path):
     """A recipe run in parts (two rewards today, the rest another day) has the same stages as the whole: same
     inputs and settings, so one cache serves both and the parts' reports pool."""

@@ -105,8 +105,10 @@ class Run:
     """One recipe at one scale and seed list, in one output directory."""
 
     def __init__(self, recipe: Recipe, scale: str, seeds: list[int] | None, out: str | Path, cache: str | Path | None = None,
-                 only: list[str] | None = None, variants: dict[str, list[str]] | None = None):
+                 only: list[str] | None = None, variants: dict[str, list[str]] | None = None,
+                 changed: list[str] | None = None):
         self.recipe, self.scale, self.out = recipe, scale, Path(out)
+        self.changed = changed or []  # the `--set NAME=VALUE` the recipe was changed by, kept with the run
         self.cache = Path(cache) if cache else self.out / "stages"
         self.seeds = recipe.seeds if seeds is None else seeds
         everything = recipe.expand(scale, self.seeds)
@@ -173,7 +175,7 @@ class Run:
         rank = _rank()
         if rank == 0:
             self.out.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(self.out / "recipe.toml", self.recipe.text)
+            atomic_write_text(self.out / "recipe.toml", _with_changes(self.recipe.text, self.scale, self.changed))
             self._write_plan()
         for number, instance in enumerate(self.instances, 1):
             settings, digest, notes = self.resolve(instance)
@@ -245,7 +247,8 @@ class Run:
 
     def _write_plan(self) -> None:
         plan = {"recipe": self.recipe.name, "finding": self.recipe.finding, "description": self.recipe.description,
-                "scale": self.scale, "seeds": self.seeds, "world": self.world, "axis_order": self.axis_order,
+                "scale": self.scale, "set": self.changed, "seeds": self.seeds, "world": self.world,
+                "axis_order": self.axis_order,
                 "instances": [{"key": i.key, "stage": i.stage, "kind": i.kind, "axes": dict(i.axes),
                                "inputs": i.inputs, "skip": i.skip,
                                "record": (str(self.directory(i, self.records[i.key]["hash"]) / STAGE_FILE)
@@ -281,6 +284,14 @@ class Run:
             self.records[instance.key] = json.loads(record.read_text())
             return "cached"
         return "to run"
+
+
+def _with_changes(text: str, scale: str, changed: list[str]) -> str:
+    """The recipe as a run used it: its text, headed by the `--set` changes to its scale's values (the stage
+    settings in each record hold the values resolved, this says which came from the command line)."""
+    if not changed:
+        return text
+    return f"# run with --scale {scale} {' '.join(f'--set {change}' for change in changed)}\n{text}"
 
 
 def _wait_for(record_path: Path, directory: Path) -> dict:
@@ -375,7 +386,7 @@ def _run(args) -> None:
     recipe.override_scale(args.scale, args.set)
     out = args.out or f"runs/{recipe.name}-{args.scale}"
     only = [stage.strip() for stage in args.only.split(",") if stage.strip()] if args.only else None
-    run = Run(recipe, args.scale, parse_seeds(args.seeds), out, args.cache, only, parse_variants(args.variants))
+    run = Run(recipe, args.scale, parse_seeds(args.seeds), out, args.cache, only, parse_variants(args.variants), args.set)
     if args.dry_run:
         from interplay.experiments.plan import describe  # here: the plan module reads the runner
 
