@@ -37,6 +37,12 @@ def _seeds_text(plan: dict) -> str:
     return text + (f" (one instance per seed: {', '.join(seeded)})" if seeded else "")
 
 
+def _title(plan: dict) -> str:
+    """The recipe and scale, and any value the command line changed (`--set`): a run with 480 RL steps of a recipe
+    that ships 120 says so where it is read first."""
+    return f"{plan['recipe']} at scale {plan['scale']}" + "".join(f", --set {change}" for change in plan.get("set", []))
+
+
 def _probe_blocks(competence: dict) -> list[tuple]:
     """The base's probe: how ops are labelled, and the labels; with one base per seed, of the probes' mean."""
     k, thresholds = competence["samples"], competence["thresholds"]
@@ -55,7 +61,7 @@ def _probe_blocks(competence: dict) -> list[tuple]:
 def _blocks(run: RunData, section: Section, calibration: Path | None) -> list[tuple]:
     plan = run.plan
     blocks: list[tuple] = [
-        ("h1", f"{plan['recipe']} at scale {plan['scale']}"),
+        ("h1", _title(plan)),
         ("p", plan.get("description", "")),
         ("p", f"Verdict: **{section.verdict()}**. {_seeds_text(plan)}. "
               f"Stages finished: {len(run.records)} of {len(run.instances)}; compute time {run.seconds() / 60:.1f} min "
