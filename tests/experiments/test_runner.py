@@ -52,6 +52,12 @@ def outcome_by_rule(check: dict) -> str:
     return "holds" if high < NO_GAIN_MARGIN else "fails" if low > NO_GAIN_MARGIN else "undecided"
 
 
+def smaller_by_rule(check: dict) -> bool:
+    """An increase that holds with an interval ending below half the paper's difference: reproduced in direction only."""
+    return (check["kind"] == "increase" and check["outcome"] == "holds" and check["paper"] is not None
+            and check["estimate"]["ci95"][1] < PAPER_SHARE * check["paper"])
+
+
 def verdict_by_rule(checks: list[dict]) -> str:
     main = [check["outcome"] for check in checks if check["main"]]
     if main and all(outcome == "holds" for outcome in main):
@@ -80,6 +86,10 @@ def test_every_recipe_runs_to_a_report(runs, name):
     assert verdict["finding"] == FINDINGS[name] and verdict["checks"]
     assert [check["outcome"] for check in verdict["checks"]] == [outcome_by_rule(c) for c in verdict["checks"]]
     assert verdict["verdict"] == verdict_by_rule(verdict["checks"])
+    smaller = [check["smaller_than_paper"] for check in verdict["checks"]]
+    assert smaller == [smaller_by_rule(check) for check in verdict["checks"]]
+    assert bool(verdict["size_note"]) == (verdict["verdict"] == "reproduced"
+                                          and any(s for s, c in zip(smaller, verdict["checks"]) if c["main"]))
     markdown = (report / "report.md").read_text()
     assert "Verdict:" in markdown and "Rule:" in markdown and "| claim |" in markdown
     assert f" min on {cpu_description()}, " in markdown  # the compute time names the machine it ran on

@@ -34,6 +34,22 @@ def test_an_increase_fails_where_it_rules_out_half_the_papers_difference(low, hi
     assert Check("c", "increase", interval).outcome() is without
 
 
+def test_an_increase_below_half_the_papers_holds_and_is_marked_smaller():
+    tenth, half = Estimate(0.07, 0.03, 0.11, 10, 1), Estimate(0.3, 0.1, 0.5, 10, 1)
+    smaller, sized = Check("c", "increase", tenth, paper=0.6), Check("d", "increase", half, paper=0.6)
+    assert smaller.outcome() is True and smaller.smaller_than_paper()
+    assert sized.outcome() is True and not sized.smaller_than_paper()  # reaches half the paper's: size not ruled out
+    assert not Check("e", "increase", tenth).smaller_than_paper()  # no paper number: nothing to compare
+    assert not Check("f", "no_gain", tenth, paper=0.6).smaller_than_paper()
+    assert not Check("g", "increase", Estimate(0, -0.1, 0.1, 10, 1), paper=0.6).smaller_than_paper()  # not holding
+    assert Section("s", "p", checks=[sized]).size_note() == ""
+    note = Section("s", "p", checks=[smaller, sized]).size_note()
+    assert note.startswith("in direction, not in size: 1 of 2 main claims") and "against +0.600" in note
+    assert Section("s", "p", checks=[smaller, Check("h", "increase", tenth, main=False)]).verdict() == "reproduced"
+    failing = Check("i", "increase", Estimate(-0.1, -0.2, -0.05, 9, 1))
+    assert Section("s", "p", checks=[smaller, failing]).size_note() == ""  # not reproduced says it already
+
+
 def test_a_floor_stays_undecided_whatever_the_paper_found():
     floor = difference(np.zeros((1, 20)), np.zeros((1, 20)))
     assert Check("c", "increase", floor, paper=0.4).outcome() is None

@@ -14,6 +14,11 @@ without it such a claim could never be decided). A "no gain" holds when the inte
 +0.05 and fails when its lower end is above +0.05.
 Verdict: *reproduced* if every main claim holds, *not reproduced* if any main claim fails,
 *inconclusive* otherwise (an interval too wide to decide). Secondary claims are reported, not voted.
+An increase can hold and still rule out half the paper's difference (the interval above 0, its upper end below
+half of it): the direction is reproduced, the size is not. The outcome stays "holds" (the rule asks for a
+direction), and the report says "smaller than the paper's" beside it and in the verdict's line, as replication
+studies report a significant effect inconsistent with the original's size (LeBel et al., 2019, "signal -
+inconsistent, smaller"), so a reader never takes a tenth of the paper's effect for the paper's finding.
 The helpers read a run by stage name (see report/findings/__init__.py for the names a finding needs).
 """
 
@@ -32,11 +37,13 @@ PAPER_SHARE = 0.5  # an increase fails when its interval ends below this share o
 RULE = (f"Each claim is a difference on the same problems with a 95% bootstrap interval over problems and seeds "
         f"(a seed's models resampled together where both arms have the same seeds). "
         f"*increase* holds if the interval is above 0, fails if it is at or below 0 or, where the paper gives the "
-        f"difference (at its own k, 128, where a pass@k claim here has a smaller k), ends below {PAPER_SHARE:.0%} "
-        f"of it (the run rules out an effect that large), and stays undecided if both models score 0 on every "
-        f"problem (the floor: no signal); *no gain* holds if its upper end is below +{NO_GAIN_MARGIN}, fails if its "
-        f"lower end is above +{NO_GAIN_MARGIN}. Verdict: reproduced if every main claim holds, not reproduced if any "
-        f"main claim fails, inconclusive otherwise.")
+        f"difference (at its own k, 128, where a pass@k claim here has a smaller k), reaches 0 and ends below "
+        f"{PAPER_SHARE:.0%} of it (the run rules out an effect that large), and stays undecided if both models score 0 "
+        f"on every problem (the floor: no signal); an increase that holds with an interval ending below "
+        f"{PAPER_SHARE:.0%} of the paper's difference is marked smaller than the paper's (the direction reproduced, "
+        f"not the size); *no gain* holds if its upper end is below +{NO_GAIN_MARGIN}, fails if its lower end is above "
+        f"+{NO_GAIN_MARGIN}. Verdict: reproduced if every main claim holds, not reproduced if any main claim fails, "
+        f"inconclusive otherwise.")
 
 
 @dataclass
@@ -59,6 +66,11 @@ class Check:
             ruled_out = self.paper is not None and e.high < PAPER_SHARE * self.paper
             return False if e.high <= 0 or ruled_out else None
         return True if e.high < NO_GAIN_MARGIN else False if e.low > NO_GAIN_MARGIN else None
+
+    def smaller_than_paper(self) -> bool:
+        """An increase that holds (its interval above 0) and yet rules out half of the paper's difference."""
+        return (self.kind == "increase" and self.paper is not None and self.outcome() is True
+                and self.estimate.high < PAPER_SHARE * self.paper)
 
     def label(self) -> str:
         if self.kind == "increase" and self.estimate is not None and self.estimate.floor:
@@ -87,6 +99,16 @@ class Section:
         if any(o is False for o in outcomes):
             return "not reproduced"
         return "inconclusive"
+
+    def size_note(self) -> str:
+        """Where every main claim holds but some by less than half the paper's difference: that the size was not
+        reproduced, with those claims' intervals; else ""."""
+        smaller = [c for c in self.checks if c.main and c.smaller_than_paper()]
+        if self.verdict() != "reproduced" or not smaller:
+            return ""
+        mains = sum(c.main for c in self.checks)
+        return (f"in direction, not in size: {len(smaller)} of {mains} main claims by less than half the paper's "
+                f"difference ({'; '.join(f'{c.estimate.text()} against {c.paper:+.3f}' for c in smaller)})")
 
 
 def largest_k(run: RunData, *stages: str) -> int:

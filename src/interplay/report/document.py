@@ -63,7 +63,7 @@ def _blocks(run: RunData, section: Section, calibration: Path | None) -> list[tu
     blocks: list[tuple] = [
         ("h1", _title(plan)),
         ("p", plan.get("description", "")),
-        ("p", f"Verdict: **{section.verdict()}**. {_seeds_text(plan)}. "
+        ("p", f"Verdict: **{section.verdict()}**{_joined(section.size_note())}. {_seeds_text(plan)}. "
               f"Stages finished: {len(run.records)} of {len(run.instances)}; compute time {run.seconds() / 60:.1f} min "
               f"on {'; '.join(run.machines()) or 'no machine yet'}."),
         ("h2", section.title),
@@ -72,7 +72,8 @@ def _blocks(run: RunData, section: Section, calibration: Path | None) -> list[tu
         ("p", "Claims (difference, 95% interval over problems and seeds):"),
         ("table", ["claim", "main", "estimate", "the paper", "outcome"],
          [[c.claim, "yes" if c.main else "no", c.estimate.text() if c.estimate else "n/a",
-           "" if c.paper is None else f"{c.paper:+.3f}", c.label()] for c in section.checks]),
+           "" if c.paper is None else f"{c.paper:+.3f}",
+           c.label() + (", smaller than the paper's" if c.smaller_than_paper() else "")] for c in section.checks]),
         ("p", f"Rule: {RULE}"),
     ]
     blocks += [("img", figure) for figure in section.figures if figure]
@@ -96,6 +97,10 @@ def _blocks(run: RunData, section: Section, calibration: Path | None) -> list[tu
                    [[key, r["kind"], f"{r.get('seconds', 0):.0f}", r.get("code", r.get("version", "?")),
                      _settings_text(r["settings"])] for key, r in run.records.items()]))
     return blocks
+
+
+def _joined(note: str) -> str:
+    return f", {note}" if note else ""
 
 
 def _settings_text(settings: dict) -> str:
@@ -168,8 +173,9 @@ def write_report(runs: str | Path | list[str | Path], out: str | Path | None = N
     atomic_write_text(markdown, _markdown(blocks, directory))
     atomic_write_text(page, _html(blocks, f"{run.plan['recipe']} ({run.plan['scale']})"))
     atomic_write_text(directory / "verdict.json", json.dumps(
-        {"finding": run.finding, "verdict": section.verdict(),
+        {"finding": run.finding, "verdict": section.verdict(), "size_note": section.size_note(),
          "checks": [{"claim": c.claim, "kind": c.kind, "main": c.main, "paper": c.paper, "outcome": c.label(),
+                     "smaller_than_paper": c.smaller_than_paper(),
                      "estimate": c.estimate.to_dict() if c.estimate else None} for c in section.checks]}, indent=1) + "\n")
     write_archive(run, directory / "run.json")
     return markdown, page

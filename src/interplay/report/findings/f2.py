@@ -51,6 +51,9 @@ def finding_2(run: RunData, out: Path) -> Section:
                                         f"than at {lowest}", kind, above_lowest(share), main=main,
                                         paper=_paper_gain(share, lowest)))
     section.notes.append(f"context B is '{context}'")
+    surface = surface_table(run, shares, ops, context, k)
+    if surface:
+        section.tables.append(surface)
     section.figures.append(context_transfer(run, shares, ops, context, k, out / "f2_context_b.png"))
     return section
 
@@ -71,6 +74,31 @@ def share_claims(shares: list[str]) -> list[tuple[str, str, bool]]:
     if len(shares) < 2:
         return []
     return [(shares[-1], "increase", True)] + ([(shares[len(shares) // 2], "increase", False)] if len(shares) > 2 else [])
+
+
+def surface_table(run: RunData, shares: list[str], ops: list[int], context, k: int):
+    """Each base on context A (its probe: the world's own context) beside context B (the test set) at the same ops,
+    before RL: where a base solves A and not B at one op, its reasoning is bound to the surface it learned it on,
+    which no transfer by RL can exceed. None without probes (a run of other stages)."""
+    rows = []
+    for share in shares:
+        probes = [run.probe(key) for key in run.keys("probe", share=share)]
+        if not probes:
+            continue
+        probe_k = probes[0]["samples"]
+        cells = []
+        for op in ops:
+            found = [probe["ops"][str(op)] for probe in probes if str(op) in probe["ops"]]
+            a = f"{sum(row[f'pass_at_{probe_k}'] for row in found) / len(found):.3f}" if found else "-"
+            b = measure(run, "base", {"share": share}, "pass", k, [op], context)
+            cells.append(f"{a} / {'-' if b is None else f'{b.value:.3f}'}")
+        rows.append([share] + cells)
+    if not rows:
+        return None
+    caption = (f"The base before RL on context A (its probe, pass@{probe_k}) / on context B (the test set, pass@{k}), by "
+               f"op: a base that solves A at an op where it does not solve B has its reasoning bound to A's surface, "
+               f"and RL on both contexts starts B from there.")
+    return caption, ["share of B"] + [f"op {op} A / B" for op in ops], rows
 
 
 def _paper_gain(higher: str, lower: str) -> float | None:
