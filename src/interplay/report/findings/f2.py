@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from interplay.report import figures
-from interplay.report.claims import Check, Section, cell, compare, largest_k, measure
+from interplay.report.claims import Check, Section, cell, compare, largest_k, measure, ops_text
 from interplay.report.findings import register_finding
 from interplay.report.rundata import RunData
 
@@ -51,6 +52,7 @@ def finding_2(run: RunData, out: Path) -> Section:
                                         f"than at {lowest}", kind, above_lowest(share), main=main,
                                         paper=_paper_gain(share, lowest)))
     section.notes.append(f"context B is '{context}'")
+    section.notes.append(reach_on_b(run, shares, beyond, context))
     surface = surface_table(run, shares, ops, context, k)
     if surface:
         section.tables.append(surface)
@@ -74,6 +76,23 @@ def share_claims(shares: list[str]) -> list[tuple[str, str, bool]]:
     if len(shares) < 2:
         return []
     return [(shares[-1], "increase", True)] + ([(shares[len(shares) // 2], "increase", False)] if len(shares) > 2 else [])
+
+
+def reach_on_b(run: RunData, shares: list[str], beyond: list[int], context) -> str:
+    """How B's samples beyond the lowest op go wrong, per share, base and after RL: the share that miss a quantity
+    the answer needs. A base that learned B only at the lowest op may keep that op's short chains on B (F1's reach,
+    report/findings/f1.py); "" where no model was evaluated with the counts."""
+    parts = []
+    for share in shares:
+        arms = [(name, measure(run, stage, {"share": share}, "short", 1, beyond, context))
+                for name, stage in (("base", "base"), ("after RL", "rl"))]
+        found = [f"{name} {e.value:.2f}" for name, e in arms if e is not None and not math.isnan(e.value)]
+        if found:
+            parts.append(f"share {share}: {', '.join(found)}")
+    if not parts:
+        return ""
+    return (f"Reach on B beyond the lowest op ({ops_text(beyond)}): the share of samples that miss a quantity the "
+            f"answer needs, mean over problems: {'; '.join(parts)}.")
 
 
 def surface_table(run: RunData, shares: list[str], ops: list[int], context, k: int):
