@@ -53,7 +53,8 @@ def outcome_by_rule(check: dict) -> str:
 
 
 def smaller_by_rule(check: dict) -> bool:
-    """An increase that holds with an interval ending below half the paper's difference: reproduced in direction only."""
+    """An increase that holds with an interval ending below half the paper's difference: its direction reproduced,
+    not its size."""
     return (check["kind"] == "increase" and check["outcome"] == "holds" and check["paper"] is not None
             and check["estimate"]["ci95"][1] < PAPER_SHARE * check["paper"])
 

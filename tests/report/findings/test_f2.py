@@ -35,7 +35,8 @@ def two_share_run(tmp_path, samples: int = 4) -> ArchivedRun:
     at ops 2-3 (two problems an op): share 0 solves no B problem, share 0.01 one problem at op 2 in half its samples
     (every sample that is not right misses a needed quantity)."""
     instances, records, evals, probes = [], {}, {}, {}
-    for share, solved_b, passk_a in (("0", [0, 0, 0, 0], {"2": 0.9, "3": 0.8}), ("0.01", [2, 0, 0, 0], {"2": 1.0, "3": 0.7})):
+    for share, solved_b, passk_a in (("0", [0, 0, 0, 0], {"2": 0.9, "3": 0.8}),
+                                     ("0.01", [2, 0, 0, 0], {"2": 1.0, "3": 0.7})):
         base, probe, evaluation = f"base[share={share}]", f"probe[share={share}]", f"eval[model=base,share={share}]"
         axes = {"share": share}
         instances += [{"key": base, "stage": "base", "kind": "pretrain", "axes": axes, "inputs": {}},

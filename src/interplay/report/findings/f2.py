@@ -114,9 +114,9 @@ def surface_table(run: RunData, shares: list[str], ops: list[int], context, k: i
         rows.append([share] + cells)
     if not rows:
         return None
-    caption = (f"The base before RL on context A (its probe, pass@{probe_k}) / on context B (the test set, pass@{k}), by "
-               f"op: a base that solves A at an op where it does not solve B has its reasoning bound to A's surface, "
-               f"and RL on both contexts starts B from there.")
+    caption = (f"The base before RL on context A (its probe, pass@{probe_k}) / on context B (the test set, "
+               f"pass@{k}), by op: a base that solves A at an op where it does not solve B has its reasoning bound to "
+               f"A's surface, and RL on both contexts starts B from there.")
     return caption, ["share of B"] + [f"op {op} A / B" for op in ops], rows
 
 
