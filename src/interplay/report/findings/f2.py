@@ -101,7 +101,7 @@ def surface_table(run: RunData, shares: list[str], ops: list[int], context, k: i
     which no transfer by RL can exceed. None without probes (a run of other stages)."""
     rows = []
     for share in shares:
-        probes = [run.probe(key) for key in run.keys("probe", share=share)]
+        probes = [run.probes[key] for key in run.keys("probe", share=share)]  # read once, with the calibration
         if not probes:
             continue
         probe_k = probes[0]["samples"]
