@@ -170,7 +170,8 @@ def test_f3_runs_its_control_from_the_base_and_reports_it_apart(runs):
     assert passed["skipped"] and passed["model"] == records["base"]["outputs"]["model"]
     assert control["settings"]["rl.max_flops"] == heavy["settings"]["rl.max_flops"]
     report = root / "f3_midtrain_vs_rl" / "report"
-    assert "| heavy_no_mid |" in (report / "report.md").read_text()
+    text = (report / "report.md").read_text()
+    assert "| heavy_no_mid |" in text and "| base | - |" in text  # the base, evaluated, is every split's reference
     checks = json.loads((report / "verdict.json").read_text())["checks"]
     control_claims = [check for check in checks if "heavy_no_mid" in check["claim"]]
     assert len(control_claims) == 2 and not any(check["main"] for check in control_claims)

@@ -24,6 +24,7 @@ The helpers read a run by stage name (see report/findings/__init__.py for the na
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -121,6 +122,24 @@ def measure(run: RunData, stage: str, axes: dict, metric: str, k: int, ops=None,
     """One arm's mean `metric` at k on the selected problems, with its interval; None if not evaluated."""
     tables = run.evals(stage, **axes)
     return estimate(arm_matrix(tables, metric, k, ops, context)) if tables else None
+
+
+def counted(run: RunData, stage: str, axes: dict, metric: str, ops, context=None) -> float | None:
+    """One arm's mean of a count the evaluations gained later (`short`, `beside`, `distinct_right`, ...) on the
+    selected problems; None if not evaluated, or if a seed's archive predates the count (it holds NaN there)."""
+    e = measure(run, stage, axes, metric, 1, ops, context)
+    return None if e is None or math.isnan(e.value) else e.value
+
+
+def reach_shares(run: RunData, arms, ops: list[int]) -> str:
+    """Each arm's share of samples that miss a quantity the answer needs / that define one it does not need, on
+    the selected ops ("label 0.69 / 0.39; ..."); "" where no arm was evaluated with the counts."""
+    shares = []
+    for label, stage, axes in arms:
+        short, beside = (counted(run, stage, axes, metric, ops) for metric in ("short", "beside"))
+        if short is not None:
+            shares.append(f"{label} {short:.2f} / {beside:.2f}")
+    return "; ".join(shares)
 
 
 def solved(run: RunData, stage: str, axes: dict, ops) -> tuple[list[int], int] | None:

@@ -6,7 +6,8 @@ import math
 from pathlib import Path
 
 from interplay.report import figures
-from interplay.report.claims import Check, Section, by_op, cell, compare, floor_note, largest_k, measure, ops_text
+from interplay.report.claims import (Check, Section, by_op, cell, compare, counted, floor_note, largest_k, measure,
+                                     ops_text, reach_shares)
 from interplay.report.findings import register_finding
 from interplay.report.noise import noise_note
 from interplay.report.rundata import RunData
@@ -73,9 +74,9 @@ def right_and_wrong(run: RunData, arms, ops: list[int]) -> str:
     with any seed from an archive that predates the count (NaN) is left out."""
     parts = []
     for label, stage, axes in arms:
-        right, wrong = (measure(run, stage, axes, metric, 1, ops) for metric in ("distinct_right", "distinct_wrong"))
-        if right is not None and not math.isnan(right.value):
-            parts.append(f"{label} {right.value:.2f} / {wrong.value:.1f}")
+        right, wrong = (counted(run, stage, axes, metric, ops) for metric in ("distinct_right", "distinct_wrong"))
+        if right is not None:
+            parts.append(f"{label} {right:.2f} / {wrong:.1f}")
     return (" Different right / wrong completions per problem, mean: " + "; ".join(parts) + ".") if parts else ""
 
 
@@ -84,18 +85,14 @@ def reach(run: RunData, arms, ops: list[int]) -> str:
     (reach: the edge is where chains grow longer than the base can follow) and the share that define one it
     does not need (relevance). RL that extends reach lowers the first; the note gives edge RL's difference.
     A model not evaluated, or with a seed from an archive that predates the counts (NaN), is left out."""
-    shares = []
-    for label, stage, axes in arms:
-        short, beside = (measure(run, stage, axes, metric, 1, ops) for metric in ("short", "beside"))
-        if short is not None and not math.isnan(short.value):
-            shares.append(f"{label} {short.value:.2f} / {beside.value:.2f}")
+    shares = reach_shares(run, arms, ops)
     if not shares:
         return ""
     edge = compare(run, ("rl", {"rl": "edge"}), ("base", {}), "short", 1, ops)
     if edge is not None and math.isnan(edge.value):
         edge = None
     return (f"Reach on the edge ops ({ops_text(ops)}): the share of samples that miss a quantity the answer needs / "
-            f"that define one it does not need, mean over problems: {'; '.join(shares)}"
+            f"that define one it does not need, mean over problems: {shares}"
             + (f". RL on edge minus the base, missing: {edge.text()}." if edge else "."))
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from interplay.report import figures
-from interplay.report.claims import Check, Section, cell, compare, largest_k, measure, ops_text
+from interplay.report.claims import Check, Section, cell, compare, counted, largest_k, measure, ops_text
 from interplay.report.findings import register_finding
 from interplay.report.rundata import RunData
 
@@ -84,9 +83,9 @@ def reach_on_b(run: RunData, shares: list[str], beyond: list[int], context) -> s
     report/findings/f1.py); "" where no model was evaluated with the counts."""
     parts = []
     for share in shares:
-        arms = [(name, measure(run, stage, {"share": share}, "short", 1, beyond, context))
+        arms = [(name, counted(run, stage, {"share": share}, "short", beyond, context))
                 for name, stage in (("base", "base"), ("after RL", "rl"))]
-        found = [f"{name} {e.value:.2f}" for name, e in arms if e is not None and not math.isnan(e.value)]
+        found = [f"{name} {short:.2f}" for name, short in arms if short is not None]
         if found:
             parts.append(f"share {share}: {', '.join(found)}")
     if not parts:

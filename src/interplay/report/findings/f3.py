@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from interplay.report import figures
-from interplay.report.claims import Check, Section, cell, compare, floor_note, largest_k, measure, ops_text
+from interplay.report.claims import (Check, Section, by_op, cell, compare, floor_note, largest_k, measure, ops_text,
+                                     reach_shares)
 from interplay.report.findings import register_finding
 from interplay.report.rundata import RunData
 
@@ -20,14 +21,15 @@ def finding_3(run: RunData, out: Path) -> Section:
                       "Edge ops: more mid-training + light RL is best at pass@1. Hard ops: heavy RL is best; "
                       "mid-training + RL beats RL-only by ~10.8 points pass@128 on ops 15-20.")
     regimes = run.regime_ops()
-    k = largest_k(run, "rl")
+    k = largest_k(run, "base", "rl")
     splits = run.axis_values("rl", "split")
-    section.header = ["split", "FLOPs spent"] + [f"{name} ({ops_text(regimes[name])}) pass@{kk}"
+    arms = ([("base", "base", {})] if run.evals("base") else []) + [(s, "rl", {"split": s}) for s in splits]
+    section.header = ["model", "FLOPs spent"] + [f"{name} ({ops_text(regimes[name])}) pass@{kk}"
                                                  for name in ("edge", "hard") for kk in (1, k)]
-    for split in splits:
-        spent = sum(_flops(run, key) for stage in ("mid", "rl") for key in run.keys(stage, split=split)[:1])
-        section.rows.append([split, f"{spent:.2e}"] + [cell(measure(run, "rl", {"split": split}, "pass", kk, regimes[name]))
-                                                        for name in ("edge", "hard") for kk in (1, k)])
+    for label, stage, axes in arms:
+        spent = "-" if stage == "base" else f"{_spent(run, axes['split']):.2e}"
+        section.rows.append([label, spent] + [cell(measure(run, stage, axes, "pass", kk, regimes[name]))
+                                              for name in ("edge", "hard") for kk in (1, k)])
     if {"light", "all_rl", "heavy", "all_mid"} <= set(splits):
         section.checks = [
             Check("edge pass@1: mid-training + light RL beats all RL", "increase",
@@ -52,9 +54,26 @@ def finding_3(run: RunData, out: Path) -> Section:
                   compare(run, ("rl", {"split": "heavy"}), ("rl", {"split": CONTROL}), "pass", 1, regimes["edge"]),
                   main=False),
         ]
-    section.notes.append(floor_note(run, [(split, "rl", {"split": split}) for split in splits], regimes["hard"], k))
+    section.notes.append(floor_note(run, arms, regimes["hard"], k))
+    section.notes.append(reach(run, arms, regimes))
+    section.tables.append(by_op(run, arms, k))
     section.figures.append(budget_bars(run, splits, regimes, k, out / "f3_budget.png"))
     return section
+
+
+def reach(run: RunData, arms, regimes: dict) -> str:
+    """What each model's samples get wrong on the edge and the hard ops: a model that mid-training or RL has
+    taught longer chains misses fewer of the quantities an answer needs, which is what reaching a harder op takes
+    before any of its problems is solved; "" where no model was evaluated with the counts."""
+    parts = [f"{name.capitalize()} ops ({ops_text(regimes[name])}): {shares}." for name in ("edge", "hard")
+             if regimes[name] and (shares := reach_shares(run, arms, regimes[name]))]
+    return ("Reach, the share of samples that miss a quantity the answer needs / that define one it does not need, "
+            f"mean over problems. {' '.join(parts)}") if parts else ""
+
+
+def _spent(run: RunData, split: str) -> float:
+    """FLOPs a split spent: its mid-training's and its RL's (the first seed's; every seed spends the budget)."""
+    return sum(_flops(run, key) for stage in ("mid", "rl") for key in run.keys(stage, split=split)[:1])
 
 
 def _flops(run: RunData, key: str) -> float:
