@@ -60,7 +60,9 @@ def test_each_model_stands_by_op_beside_the_base(tmp_path):
 def test_reach_says_what_each_models_samples_miss_on_the_edge_and_the_hard_ops(tmp_path):
     notes = finding_3(budget_run(tmp_path), tmp_path).notes
     reach = next(note for note in notes if note.startswith("Reach"))
-    assert "Edge ops (3): base 0.75 / 0.00; all_mid 0.50 / 0.00; light 0.25 / 0.00; heavy 0.50 / 0.00; all_rl 0.50 / 0.00." in reach
-    assert "Hard ops (4): base 1.00 / 0.00; all_mid 0.88 / 0.00; light 0.88 / 0.00; heavy 0.75 / 0.00; all_rl 1.00 / 0.00." in reach
+    assert ("Edge ops (3): base 0.75 / 0.00; all_mid 0.50 / 0.00; light 0.25 / 0.00; heavy 0.50 / 0.00; "
+            "all_rl 0.50 / 0.00.") in reach
+    assert ("Hard ops (4): base 1.00 / 0.00; all_mid 0.88 / 0.00; light 0.88 / 0.00; heavy 0.75 / 0.00; "
+            "all_rl 1.00 / 0.00.") in reach
     floor = next(note for note in notes if note.startswith("Hard ops"))
     assert "base 0; all_mid 1; light 1; heavy 2; all_rl 0" in floor
