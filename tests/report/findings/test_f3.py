@@ -9,6 +9,7 @@ SAMPLES = 4
 # per model, right samples of SAMPLES on problems p0..p3 at ops 2, 3 (edge), 4, 4 (hard)
 RIGHT = {"base": [3, 1, 0, 0], "all_mid": [3, 2, 1, 0], "light": [4, 3, 1, 0], "heavy": [4, 2, 1, 1],
          "all_rl": [4, 2, 0, 0]}
+BUDGET_STEPS = {"all_mid": 0, "light": 1, "heavy": 3, "all_rl": 5}  # GRPO steps; mid-training takes the rest
 
 
 def budget_run(tmp_path) -> ArchivedRun:
@@ -17,7 +18,7 @@ def budget_run(tmp_path) -> ArchivedRun:
     instances = [{"key": "base", "stage": "base", "kind": "pretrain", "axes": {}, "inputs": {}},
                  {"key": "probe", "stage": "probe", "kind": "probe", "axes": {}, "inputs": {"model": "base"}}]
     records = {"base": {"kind": "pretrain", "outputs": {}}, "probe": {"kind": "probe", "outputs": {}}}
-    evals = {}
+    evals, metrics = {}, {}
     for model, right in RIGHT.items():
         if model == "base":
             trained, axes = "base", {}
@@ -25,6 +26,12 @@ def budget_run(tmp_path) -> ArchivedRun:
             trained, axes = f"rl[split={model}]", {"split": model}
             instances.append({"key": trained, "stage": "rl", "kind": "rl", "axes": axes, "inputs": {"model": "base"}})
             records[trained] = {"kind": "rl", "outputs": {}}
+            metrics[trained] = [{"step": step, "flops": step * 1e12} for step in range(1, BUDGET_STEPS[model] + 1)]
+            if model != "all_rl":
+                mid = f"mid[split={model}]"
+                instances.append({"key": mid, "stage": "mid", "kind": "midtrain", "axes": axes, "inputs": {}})
+                records[mid] = {"kind": "midtrain", "outputs": {}}
+                metrics[mid] = [{"step": 1, "tokens": 4e6 - 1e6 * BUDGET_STEPS[model], "flops": 5e12}]
         key = "eval[model=base]" if model == "base" else f"eval[model=rl,split={model}]"
         instances.append({"key": key, "stage": "eval", "kind": "eval", "axes": {**axes, "model": trained.split("[")[0]},
                           "inputs": {"model": trained}})
@@ -39,15 +46,21 @@ def budget_run(tmp_path) -> ArchivedRun:
                                 for op, name in labels.items()}}}
     path = tmp_path / "run.json"
     path.write_text(json.dumps({"format": FORMAT, "plan": {"finding": "f3", "seeds": [0], "instances": instances},
-                                "records": records, "probes": probes, "evals": evals, "metrics": {}}))
+                                "records": records, "probes": probes, "evals": evals, "metrics": metrics}))
     return ArchivedRun(path)
 
 
 def test_the_base_is_the_first_row_and_spent_nothing_of_the_budget(tmp_path):
     section = finding_3(budget_run(tmp_path), tmp_path)
     assert [row[0] for row in section.rows] == ["base", "all_mid", "light", "heavy", "all_rl"]
-    assert section.rows[0][1] == "-" and section.rows[1][1] == "0.00e+00"  # no training metrics in this archive
-    assert section.rows[0][2].startswith("0.250 ")  # base edge pass@1: one of four samples right on p1
+    assert section.rows[0][1:3] == ["-", "-"]
+    assert section.rows[0][3].startswith("0.250 ")  # base edge pass@1: one of four samples right on p1
+
+
+def test_each_split_states_its_budget_in_flops_mid_training_tokens_and_rl_steps(tmp_path):
+    rows = finding_3(budget_run(tmp_path), tmp_path).rows
+    assert [row[1:3] for row in rows[1:]] == [["5.00e+12", "4.0M + 0"], ["6.00e+12", "3.0M + 1"],
+                                              ["8.00e+12", "1.0M + 3"], ["5.00e+12", "0.0M + 5"]]
 
 
 def test_each_model_stands_by_op_beside_the_base(tmp_path):

@@ -24,11 +24,11 @@ def finding_3(run: RunData, out: Path) -> Section:
     k = largest_k(run, "base", "rl")
     splits = run.axis_values("rl", "split")
     arms = ([("base", "base", {})] if run.evals("base") else []) + [(s, "rl", {"split": s}) for s in splits]
-    section.header = ["model", "FLOPs spent"] + [f"{name} ({ops_text(regimes[name])}) pass@{kk}"
+    section.header = ["model", "FLOPs spent", "mid tokens + RL steps"] + [f"{name} ({ops_text(regimes[name])}) pass@{kk}"
                                                  for name in ("edge", "hard") for kk in (1, k)]
     for label, stage, axes in arms:
-        spent = "-" if stage == "base" else f"{_spent(run, axes['split']):.2e}"
-        section.rows.append([label, spent] + [cell(measure(run, stage, axes, "pass", kk, regimes[name]))
+        spent = ["-", "-"] if stage == "base" else [f"{_spent(run, axes['split']):.2e}", _shares(run, axes["split"])]
+        section.rows.append([label, *spent] + [cell(measure(run, stage, axes, "pass", kk, regimes[name]))
                                               for name in ("edge", "hard") for kk in (1, k)])
     if {"light", "all_rl", "heavy", "all_mid"} <= set(splits):
         section.checks = [
@@ -76,11 +76,24 @@ def _spent(run: RunData, split: str) -> float:
     return sum(_flops(run, key) for stage in ("mid", "rl") for key in run.keys(stage, split=split)[:1])
 
 
+def _shares(run: RunData, split: str) -> str:
+    """What a split spent its budget on, in the units each stage counts: mid-training tokens and GRPO steps."""
+    mid, rl = (run.keys(stage, split=split)[:1] for stage in ("mid", "rl"))
+    tokens = _last(run, mid[0], "tokens") if mid else 0.0
+    steps = _last(run, rl[0], "step") if rl else 0.0
+    return f"{tokens / 1e6:.1f}M + {steps:.0f}"
+
+
 def _flops(run: RunData, key: str) -> float:
+    return _last(run, key, "flops")
+
+
+def _last(run: RunData, key: str, name: str) -> float:
+    """`name` in the last metrics row of the stage `key`; 0 for a stage its split skipped."""
     if run.records.get(key, {}).get("outputs", {}).get("skipped"):
         return 0.0
     rows = run.metrics(key)
-    return float(rows[-1].get("flops", 0.0)) if rows else 0.0
+    return float(rows[-1].get(name, 0.0)) if rows else 0.0
 
 
 def budget_bars(run: RunData, splits: list[str], regimes: dict, k: int, path: Path) -> Path:
