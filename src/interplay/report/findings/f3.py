@@ -57,7 +57,7 @@ def finding_3(run: RunData, out: Path) -> Section:
     section.notes.append(floor_note(run, arms, regimes["hard"], k))
     section.notes.append(reach(run, arms, regimes))
     section.tables.append(by_op(run, arms, k))
-    section.figures.append(budget_bars(run, splits, regimes, k, out / "f3_budget.png"))
+    section.figures.append(budget_bars(run, arms, regimes, k, out / "f3_budget.png"))
     return section
 
 
@@ -96,9 +96,10 @@ def _last(run: RunData, key: str, name: str) -> float:
     return float(rows[-1].get(name, 0.0)) if rows else 0.0
 
 
-def budget_bars(run: RunData, splits: list[str], regimes: dict, k: int, path: Path) -> Path:
+def budget_bars(run: RunData, arms, regimes: dict, k: int, path: Path) -> Path:
+    """Edge and hard pass@1 / pass@k of the base (where evaluated) and every split, in the table's order."""
     figure, axis = figures.plt.subplots(figsize=(7, 3.6))
-    series = {f"{name} pass@{kk}": [measure(run, "rl", {"split": s}, "pass", kk, regimes[name]) for s in splits]
+    series = {f"{name} pass@{kk}": [measure(run, stage, axes, "pass", kk, regimes[name]) for _, stage, axes in arms]
               for name in ("edge", "hard") for kk in (1, k)}
-    figures.bars(axis, splits, series, "strict pass@k")
+    figures.bars(axis, [label for label, _, _ in arms], series, "strict pass@k")
     return figures.save(figure, path)
