@@ -27,11 +27,11 @@ def budget_run(tmp_path) -> ArchivedRun:
             instances.append({"key": trained, "stage": "rl", "kind": "rl", "axes": axes, "inputs": {"model": "base"}})
             records[trained] = {"kind": "rl", "outputs": {}}
             metrics[trained] = [{"step": step, "flops": step * 1e12} for step in range(1, BUDGET_STEPS[model] + 1)]
-            if model != "all_rl":
-                mid = f"mid[split={model}]"
-                instances.append({"key": mid, "stage": "mid", "kind": "midtrain", "axes": axes, "inputs": {}})
-                records[mid] = {"kind": "midtrain", "outputs": {}}
-                metrics[mid] = [{"step": 1, "tokens": 4e6 - 1e6 * BUDGET_STEPS[model], "flops": 5e12}]
+            # all RL's mid stage passes the base through: the runner archives the base's metrics under it
+            mid, skipped = f"mid[split={model}]", model == "all_rl"
+            instances.append({"key": mid, "stage": "mid", "kind": "midtrain", "axes": axes, "inputs": {}})
+            records[mid] = {"kind": "midtrain", "outputs": {"skipped": True} if skipped else {}}
+            metrics[mid] = [{"step": 1, "tokens": 54e6 if skipped else 4e6 - 1e6 * BUDGET_STEPS[model], "flops": 5e12}]
         key = "eval[model=base]" if model == "base" else f"eval[model=rl,split={model}]"
         instances.append({"key": key, "stage": "eval", "kind": "eval", "axes": {**axes, "model": trained.split("[")[0]},
                           "inputs": {"model": trained}})

@@ -24,23 +24,26 @@ def finding_3(run: RunData, out: Path) -> Section:
     k = largest_k(run, "base", "rl")
     splits = run.axis_values("rl", "split")
     arms = ([("base", "base", {})] if run.evals("base") else []) + [(s, "rl", {"split": s}) for s in splits]
-    section.header = ["model", "FLOPs spent", "mid tokens + RL steps"] + [f"{name} ({ops_text(regimes[name])}) pass@{kk}"
-                                                 for name in ("edge", "hard") for kk in (1, k)]
+    section.header = ["model", "FLOPs spent", "mid tokens + RL steps"] + [
+        f"{name} ({ops_text(regimes[name])}) pass@{kk}" for name in ("edge", "hard") for kk in (1, k)]
     for label, stage, axes in arms:
         spent = ["-", "-"] if stage == "base" else [f"{_spent(run, axes['split']):.2e}", _shares(run, axes["split"])]
         section.rows.append([label, *spent] + [cell(measure(run, stage, axes, "pass", kk, regimes[name]))
                                               for name in ("edge", "hard") for kk in (1, k)])
+    def beats(split: str, other: str, kk: int, regime: str):
+        """`split` minus `other` in pass@kk on the regime's ops, paired by problem and seed."""
+        return compare(run, ("rl", {"split": split}), ("rl", {"split": other}), "pass", kk, regimes[regime])
+
     if {"light", "all_rl", "heavy", "all_mid"} <= set(splits):
         section.checks = [
             Check("edge pass@1: mid-training + light RL beats all RL", "increase",
-                  compare(run, ("rl", {"split": "light"}), ("rl", {"split": "all_rl"}), "pass", 1, regimes["edge"])),
+                  beats("light", "all_rl", 1, "edge")),
             Check(f"hard pass@{k}: mid-training + heavy RL beats all RL", "increase",
-                  compare(run, ("rl", {"split": "heavy"}), ("rl", {"split": "all_rl"}), "pass", k, regimes["hard"]),
-                  paper=PAPER_HARD_GAIN),
+                  beats("heavy", "all_rl", k, "hard"), paper=PAPER_HARD_GAIN),
             Check(f"hard pass@{k}: heavy RL beats light RL", "increase",
-                  compare(run, ("rl", {"split": "heavy"}), ("rl", {"split": "light"}), "pass", k, regimes["hard"]), main=False),
+                  beats("heavy", "light", k, "hard"), main=False),
             Check(f"hard pass@{k}: heavy RL beats all mid-training", "increase",
-                  compare(run, ("rl", {"split": "heavy"}), ("rl", {"split": "all_mid"}), "pass", k, regimes["hard"]), main=False),
+                  beats("heavy", "all_mid", k, "hard"), main=False),
         ]
     if {"heavy", CONTROL} <= set(splits):
         section.notes.append(f"{CONTROL} is a control, not a split of the budget: heavy's RL share run from the base "
@@ -48,11 +51,9 @@ def finding_3(run: RunData, out: Path) -> Section:
                              "to the RL after it, at equal RL compute.")
         section.checks += [
             Check(f"hard pass@{k}: mid-training before heavy RL helps it (heavy beats {CONTROL})", "increase",
-                  compare(run, ("rl", {"split": "heavy"}), ("rl", {"split": CONTROL}), "pass", k, regimes["hard"]),
-                  main=False),
+                  beats("heavy", CONTROL, k, "hard"), main=False),
             Check(f"edge pass@1: mid-training before heavy RL helps it (heavy beats {CONTROL})", "increase",
-                  compare(run, ("rl", {"split": "heavy"}), ("rl", {"split": CONTROL}), "pass", 1, regimes["edge"]),
-                  main=False),
+                  beats("heavy", CONTROL, 1, "edge"), main=False),
         ]
     section.notes.append(floor_note(run, arms, regimes["hard"], k))
     section.notes.append(reach(run, arms, regimes))
