@@ -30,6 +30,7 @@ def finding_3(run: RunData, out: Path) -> Section:
         spent = ["-", "-"] if stage == "base" else [f"{_spent(run, axes['split']):.2e}", _shares(run, axes["split"])]
         section.rows.append([label, *spent] + [cell(measure(run, stage, axes, "pass", kk, regimes[name]))
                                               for name in ("edge", "hard") for kk in (1, k)])
+
     def beats(split: str, other: str, kk: int, regime: str):
         """`split` minus `other` in pass@kk on the regime's ops, paired by problem and seed."""
         return compare(run, ("rl", {"split": split}), ("rl", {"split": other}), "pass", kk, regimes[regime])
@@ -74,7 +75,7 @@ def reach(run: RunData, arms, regimes: dict) -> str:
 
 def _spent(run: RunData, split: str) -> float:
     """FLOPs a split spent: its mid-training's and its RL's (the first seed's; every seed spends the budget)."""
-    return sum(_flops(run, key) for stage in ("mid", "rl") for key in run.keys(stage, split=split)[:1])
+    return sum(_last(run, key, "flops") for stage in ("mid", "rl") for key in run.keys(stage, split=split)[:1])
 
 
 def _shares(run: RunData, split: str) -> str:
@@ -83,10 +84,6 @@ def _shares(run: RunData, split: str) -> str:
     tokens = _last(run, mid[0], "tokens") if mid else 0.0
     steps = _last(run, rl[0], "step") if rl else 0.0
     return f"{tokens / 1e6:.1f}M + {steps:.0f}"
-
-
-def _flops(run: RunData, key: str) -> float:
-    return _last(run, key, "flops")
 
 
 def _last(run: RunData, key: str, name: str) -> float:
