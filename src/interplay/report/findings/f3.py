@@ -27,7 +27,7 @@ def finding_3(run: RunData, out: Path) -> Section:
     section.header = ["model", "FLOPs spent", "mid tokens + RL steps"] + [
         f"{name} ({ops_text(regimes[name])}) pass@{kk}" for name in ("edge", "hard") for kk in (1, k)]
     for label, stage, axes in arms:
-        spent = ["-", "-"] if stage == "base" else [f"{_spent(run, axes['split']):.2e}", _shares(run, axes["split"])]
+        spent = ["-", "-"] if stage == "base" else _budget(run, axes["split"])
         section.rows.append([label, *spent] + [cell(measure(run, stage, axes, "pass", kk, regimes[name]))
                                               for name in ("edge", "hard") for kk in (1, k)])
 
@@ -73,17 +73,14 @@ def reach(run: RunData, arms, regimes: dict) -> str:
             f"mean over problems. {' '.join(parts)}") if parts else ""
 
 
-def _spent(run: RunData, split: str) -> float:
-    """FLOPs a split spent: its mid-training's and its RL's (the first seed's; every seed spends the budget)."""
-    return sum(_last(run, key, "flops") for stage in ("mid", "rl") for key in run.keys(stage, split=split)[:1])
-
-
-def _shares(run: RunData, split: str) -> str:
-    """What a split spent its budget on, in the units each stage counts: mid-training tokens and GRPO steps."""
-    mid, rl = (run.keys(stage, split=split)[:1] for stage in ("mid", "rl"))
-    tokens = _last(run, mid[0], "tokens") if mid else 0.0
-    steps = _last(run, rl[0], "step") if rl else 0.0
-    return f"{tokens / 1e6:.1f}M + {steps:.0f}"
+def _budget(run: RunData, split: str) -> list[str]:
+    """What a split spent, as two cells: the FLOPs of its mid-training and its RL, and the same in the units each
+    stage counts, mid-training tokens + GRPO steps (the first seed's; every seed spends the budget)."""
+    mid, rl = (next(iter(run.keys(stage, split=split)), None) for stage in ("mid", "rl"))
+    flops = sum(_last(run, key, "flops") for key in (mid, rl) if key)
+    tokens = _last(run, mid, "tokens") if mid else 0.0
+    steps = _last(run, rl, "step") if rl else 0.0
+    return [f"{flops:.2e}", f"{tokens / 1e6:.1f}M + {steps:.0f}"]
 
 
 def _last(run: RunData, key: str, name: str) -> float:
