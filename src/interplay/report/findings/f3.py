@@ -74,13 +74,24 @@ def reach(run: RunData, arms, regimes: dict) -> str:
 
 
 def _budget(run: RunData, split: str) -> list[str]:
-    """What a split spent, as two cells: the FLOPs of its mid-training and its RL, and the same in the units each
-    stage counts, mid-training tokens + GRPO steps (the first seed's; every seed spends the budget)."""
-    mid, rl = (next(iter(run.keys(stage, split=split)), None) for stage in ("mid", "rl"))
-    flops = sum(_last(run, key, "flops") for key in (mid, rl) if key)
-    tokens = _last(run, mid, "tokens") if mid else 0.0
-    steps = _last(run, rl, "step") if rl else 0.0
-    return [f"{flops:.2e}", f"{tokens / 1e6:.1f}M + {steps:.0f}"]
+    """What a split spent, as two cells: the FLOPs of its mid-training and its RL (the mean over seeds), and the
+    same in the units each stage counts, mid-training tokens + GRPO steps (a range where seeds differ: a step's
+    FLOPs follow its samples' lengths, so a seed whose samples ran shorter fits one more step in the budget)."""
+    mids, rls = (run.keys(stage, split=split) for stage in ("mid", "rl"))
+    flops = sum(_mean([_last(run, key, "flops") for key in keys]) for keys in (mids, rls))
+    tokens = _span([_last(run, key, "tokens") / 1e6 for key in mids], "{:.1f}M")
+    steps = _span([_last(run, key, "step") for key in rls], "{:.0f}")
+    return [f"{flops:.2e}", f"{tokens} + {steps}"]
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _span(values: list[float], form: str) -> str:
+    """`values` as one number where the seeds agree at `form`'s precision, else as the range low-high."""
+    low, high = (form.format(v) for v in (min(values, default=0.0), max(values, default=0.0)))
+    return low if low == high else f"{low}-{high}"
 
 
 def _last(run: RunData, key: str, name: str) -> float:
