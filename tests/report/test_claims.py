@@ -137,11 +137,11 @@ def test_the_floor_note_counts_the_hard_problems_each_model_solved_at_all(tmp_pa
     assert floor_note(run, ARMS, [], 4) == ""  # no hard ops: nothing to say
 
 
-def test_the_floor_note_gives_each_seed_its_count(tmp_path):
-    run = write_run(tmp_path, {"base": {None: [0, 1]}, "rl": {"0": [0, 0], "1": [2, 4]}})
+def test_the_floor_note_gives_each_seed_its_count_and_the_problems_every_seed_solved(tmp_path):
+    run = write_run(tmp_path, {"base": {None: [0, 1, 0]}, "rl": {"0": [1, 1, 0], "1": [2, 0, 4]}})
     assert floor_note(run, ARMS, [5], 4) == (
-        "Hard ops (5): problems strictly solved in at least one sample, of 2 (by seed): base 1; RL 0 / 2. "
-        "Each problem weighs 0.500 in hard pass@4: a claim on it stands on these few.")
+        "Hard ops (5): problems strictly solved in at least one sample, of 3 (by seed): base 1; RL 2 / 2 (1 in every "
+        "seed). Each problem weighs 0.333 in hard pass@4: a claim on it stands on these few.")
 
 
 def test_the_floor_note_says_of_how_many_where_the_arms_have_different_problems(tmp_path):

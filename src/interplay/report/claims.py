@@ -142,14 +142,15 @@ def reach_shares(run: RunData, arms, ops: list[int]) -> str:
     return "; ".join(shares)
 
 
-def solved(run: RunData, stage: str, axes: dict, ops) -> tuple[list[int], int] | None:
-    """How many of the selected problems an arm strictly solved in at least one of its samples, per seed, and of
-    how many: near the floor a pass@k difference stands on these few problems; None if not evaluated."""
+def solved(run: RunData, stage: str, axes: dict, ops) -> tuple[list[int], int, int] | None:
+    """How many of the selected problems an arm strictly solved in at least one of its samples, per seed, of how
+    many, and how many in every seed: near the floor a pass@k difference stands on these few problems, and where
+    the seeds reach different ones, which problems is chance; None if not evaluated."""
     tables = run.evals(stage, **axes)
     if not tables or not ops:
         return None
     reached = arm_matrix(tables, "pass", int(min(t.samples.min() for t in tables)), ops) > 0
-    return reached.sum(axis=1).tolist(), reached.shape[1]
+    return reached.sum(axis=1).tolist(), reached.shape[1], int(reached.all(axis=0).sum())
 
 
 def floor_note(run: RunData, arms: list[tuple[str, str, dict]], ops: list[int], k: int) -> str:
@@ -159,11 +160,12 @@ def floor_note(run: RunData, arms: list[tuple[str, str, dict]], ops: list[int], 
     counts = [(label, found) for label, found in counts if found is not None]
     if not counts:
         return ""
-    sizes = {problems for _, (_, problems) in counts}
+    sizes = {problems for _, (_, problems, _) in counts}
     alike = len(sizes) == 1  # else (seeds with hard problems of their own) each arm says of how many
     by_arm = "; ".join(f"{label} {' / '.join(map(str, per_seed))}" + ("" if alike else f" of {problems}")
-                       for label, (per_seed, problems) in counts)
-    several = any(len(per_seed) > 1 for _, (per_seed, _) in counts)
+                       + (f" ({everywhere} in every seed)" if len(per_seed) > 1 and min(per_seed) > 0 else "")
+                       for label, (per_seed, problems, everywhere) in counts)
+    several = any(len(per_seed) > 1 for _, (per_seed, _, _) in counts)
     fewest = min(sizes)
     return (f"Hard ops ({ops_text(ops)}): problems strictly solved in at least one sample"
             f"{f', of {fewest}' if alike else ''}{' (by seed)' if several else ''}: {by_arm}. Each problem weighs "
