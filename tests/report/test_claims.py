@@ -142,6 +142,8 @@ def test_the_floor_note_gives_each_seed_its_count_and_the_problems_every_seed_so
     assert floor_note(run, ARMS, [5], 4) == (
         "Hard ops (5): problems strictly solved in at least one sample, of 3 (by seed): base 1; RL 2 / 2 (1 in every "
         "seed). Each problem weighs 0.333 in hard pass@4: a claim on it stands on these few.")
+    run = write_run(tmp_path, {"base": {None: [0, 1, 0]}, "rl": {"0": [0, 0, 0], "1": [2, 0, 4]}})
+    assert "RL 0 / 2. " in floor_note(run, ARMS, [5], 4)  # a seed that solved none: "0 in every seed" says nothing
 
 
 def test_the_floor_note_says_of_how_many_where_the_arms_have_different_problems(tmp_path):

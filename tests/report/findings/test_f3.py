@@ -63,7 +63,6 @@ def test_each_split_states_its_budget_in_flops_mid_training_tokens_and_rl_steps(
                                               ["8.00e+12", "1.0M + 3"], ["5.00e+12", "0.0M + 5"]]
 
 
-
 def test_a_split_whose_seeds_took_different_steps_states_the_range_and_the_mean_flops(tmp_path):
     budget_run(tmp_path)
     run = json.loads((tmp_path / "run.json").read_text())
@@ -77,6 +76,7 @@ def test_a_split_whose_seeds_took_different_steps_states_the_range_and_the_mean_
     (tmp_path / "run.json").write_text(json.dumps(run))
     rows = finding_3(ArchivedRun(tmp_path / "run.json"), tmp_path).rows
     assert rows[-1][1:3] == ["6.00e+12", "0.0M + 5-6"]
+
 
 def test_each_model_stands_by_op_beside_the_base(tmp_path):
     caption, header, rows = finding_3(budget_run(tmp_path), tmp_path).tables[0]
