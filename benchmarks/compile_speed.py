@@ -20,6 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from interplay.config import LMRunConfig, load_config
 from interplay.train.precision import cpu_description
 
 
@@ -41,8 +42,7 @@ def run(config: Path, steps: int, compiled: bool, work: Path) -> tuple[float, fl
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines() if '"tokens_per_s"' in line]
     first, last = rows[0], rows[-1]
     steady = (last["tokens"] - first["tokens"]) / (seconds_at(last) - seconds_at(first))
-    dtype = next(line.split("=")[1].strip().strip('"') for line in (out / "config.toml").read_text().splitlines()
-                 if line.startswith("dtype"))
+    dtype = load_config(LMRunConfig, out / "config.toml").train.dtype  # what `auto` resolved to
     return steady, seconds_at(first) - first["tokens"] / steady, dtype
 
 
