@@ -1,5 +1,5 @@
 """Next-token training through the real CLI: it learns, logs to TensorBoard, resumes exactly after SIGKILL and
-after a SIGTERM (which checkpoints the step it stops at), runs under DDP."""
+after a SIGTERM (which checkpoints the step it stops at), runs under DDP and compiled."""
 
 import json
 import math
@@ -161,6 +161,19 @@ def test_ddp_on_two_processes_matches_one_process(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     single, ddp = weights(tmp_path / "single" / "final"), weights(tmp_path / "ddp" / "final")
     assert max((single[k] - ddp[k]).abs().max().item() for k in single) < 1e-4
+
+
+def test_a_compiled_run_trains_what_an_eager_run_trains(tmp_path):
+    """torch.compile fuses kernels, so sums round differently: equal up to that, and the checkpoint is the
+    eager model's (no torch.compile prefix in its names)."""
+    steps = ["train.tokens=10240", "train.eval_every=100"]
+    pretrain(tmp_path / "eager", *steps)
+    pretrain(tmp_path / "compiled", *steps, "train.compile=true")
+    eager, compiled = weights(tmp_path / "eager" / "final"), weights(tmp_path / "compiled" / "final")
+    assert eager.keys() == compiled.keys()
+    assert max((eager[k] - compiled[k]).abs().max().item() for k in eager) < 1e-3
+    losses = [[row["loss"] for row in metrics(tmp_path / name) if "loss" in row] for name in ("eager", "compiled")]
+    assert losses[0] == pytest.approx(losses[1], rel=1e-3)
 
 
 def test_midtrain_starts_from_a_checkpoint(tmp_path):

@@ -8,7 +8,8 @@ built by other code. Keying every stage on the whole package did that too, but t
 base for a change to GRPO or to the runner. So a kind's code is read off the source, not declared:
 
 - its part of experiments/stages.py: the statements outside functions, its own function, `run_stage`
-  and the functions they call (not another kind's, not the cost and memory estimates of `--dry-run`);
+  and the functions they call (not another kind's; `--dry-run`'s estimates are experiments/estimates.py,
+  which stages.py does not import);
 - every interplay module that part imports, at the top or inside a function, and everything those
   import in turn, anywhere in their files (an import inside a function counts: it runs when called).
 
@@ -27,7 +28,6 @@ PACKAGE = Path(__file__).resolve().parents[1]
 PACKAGE_NAME = "interplay"
 STAGES_MODULE = "interplay.experiments.stages"
 REPORT = "interplay.report"
-ESTIMATE_DECORATORS = {"cost_of", "memory_of"}
 
 
 def module_file(package: Path, module: str) -> Path | None:
@@ -89,15 +89,6 @@ def _dump(source: str) -> str:
     return ast.dump(_parse(source))
 
 
-def _decorators(function: ast.FunctionDef) -> set[str]:
-    names = set()
-    for decorator in function.decorator_list:
-        target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        if isinstance(target, ast.Name):
-            names.add(target.id)
-    return names
-
-
 def _names(node: ast.AST) -> set[str]:
     return {child.id for child in ast.walk(node) if isinstance(child, ast.Name)}
 
@@ -105,10 +96,9 @@ def _names(node: ast.AST) -> set[str]:
 def stage_part(stages: ast.Module, runner: str, runners: set[str]) -> ast.Module:
     """experiments/stages.py as the kind whose function is `runner` runs it: its statements outside
     functions, `runner`, `run_stage` (which calls it) and the functions these call; never another
-    kind's function (`runners`) or an estimate."""
+    kind's function (`runners`)."""
     functions = {node.name: node for node in stages.body if isinstance(node, ast.FunctionDef)}
-    never = {name for name, node in functions.items()
-             if (name in runners and name != runner) or _decorators(node) & ESTIMATE_DECORATORS}
+    never = {name for name in functions if name in runners and name != runner}
     statements = [node for node in stages.body if not isinstance(node, ast.FunctionDef)]
     kept: set[str] = set()
     waiting = [runner, "run_stage", *(name for node in statements for name in _names(node))]

@@ -16,8 +16,8 @@ from interplay.errors import UserError
 from interplay.experiments import gpu
 from interplay.experiments.recipe import Instance
 from interplay.experiments.runner import Run, machine
-from interplay.experiments.stages import (GENERATE_PER_OP, PROBE_PER_OP, cpu_seconds, estimate, gpu_memory,
-                                          model_config_for)
+from interplay.experiments.estimates import cpu_seconds, estimate, gpu_memory, model_config_for
+from interplay.experiments.stages import GENERATE_PER_OP, PROBE_PER_OP
 from interplay.world.mixture import parse_ops
 
 

@@ -14,11 +14,14 @@ from __future__ import annotations
 import atexit
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 
 import torch
 import torch.distributed as dist
 
 from interplay.lm.device import pick_device
+
+TEARDOWN_WAIT = timedelta(seconds=60)  # how long a finished rank waits at exit for the others
 
 
 @dataclass(frozen=True)
@@ -109,5 +112,14 @@ def sum_gradients(model: torch.nn.Module, info: DistInfo) -> None:
 
 
 def _teardown() -> None:
-    if dist.is_initialized():
-        dist.destroy_process_group()
+    """At exit: the group destroyed once every rank is here. Once, a gloo rank aborted (SIGABRT) at exit
+    after both ranks had finished a run, most likely torn down while its peer still had the group open.
+    The wait is bounded: a rank that crashed never arrives, and its peer must exit for torchrun to see it."""
+    if not dist.is_initialized():
+        return
+    if dist.get_backend() == "gloo":
+        try:
+            dist.monitored_barrier(timeout=TEARDOWN_WAIT)
+        except RuntimeError:
+            pass  # a rank is gone: exit anyway, the launcher reports the failed one
+    dist.destroy_process_group()

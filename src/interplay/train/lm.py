@@ -71,7 +71,8 @@ def masked_loss_sum(model, batch: PackedBatch, document_mask: bool = False) -> t
     """
     attention = batch.attention_mask() if document_mask else None
     hidden = model(batch.inputs, mask=attention, return_hidden=True)
-    core = model.module if isinstance(model, DistributedDataParallel) else model
+    core = getattr(model, "_orig_mod", model)  # torch.compile's wrapper, then DDP's
+    core = core.module if isinstance(core, DistributedDataParallel) else core
     positions = batch.loss_mask.flatten().nonzero().squeeze(1)
     count = len(positions)
     padding = -count % LOSS_ROWS_BUCKET
@@ -145,6 +146,8 @@ def train_lm(config: LMRunConfig, init: str | None = None, stop_when=None) -> Pa
         train_seconds = state.get("seconds", 0.0)
     metrics = MetricsLog(out, run.log_to, step, to_toml(config)) if info.is_main else None
     trained = DistributedDataParallel(model) if info.enabled else model
+    if run.compile:  # the same weights: checkpoints, held-out losses and sampling use the eager `model`
+        trained = torch.compile(trained)
 
     held_out_seed = config.data.seed + HELD_OUT_SEED_OFFSET
     held_out = make_packer(run.packing, spec, held_out_seed, tokenizer, run.seq_len, run.loss_on).batch(run.eval_sequences)

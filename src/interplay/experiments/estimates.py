@@ -1,0 +1,144 @@
+"""What each stage kind costs, for `interplay run --dry-run` (experiments/plan.py) and nothing else.
+
+    estimate("rl", settings, world, model_config, problems)   # Cost: training and sampling FLOPs
+    cpu_seconds("rl", cost, speed.measure(...))               # at this machine's timed rates
+
+FLOPs follow train/compute.py; seconds divide them by the rates experiments/speed.py times on this
+machine for the stage's model and dtype; GPU time and memory are experiments/gpu.py's. These live
+apart from experiments/stages.py, which imports nothing from here: a stage is keyed on the code its
+kind runs (experiments/code.py), and a better estimate must not throw away a cached 2-hour base.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from interplay.experiments.gpu import Cost, Memory, memory
+from interplay.experiments.stages import lm_config, rl_config
+
+# GRPO samples faster than the rate speed.py times on a small batch: 512 sequences at once. Its
+# updates run at the timed training rate, but with DAPO's filter only on the groups whose rewards
+# differ: 20-36% of them with the strict reward, 61% with outcome-only, in the nine cpu-scale RL
+# stages of 2026-12-04/05 (a Zen 4, bf16). Fitted to them with benchmarks/rl_estimate.py over five
+# timings (which differ by up to 1.4x from one to the next): sampling 1.2-1.7x the timed rate
+# (median 1.43; short ID answers run ~2x that), updates 0.85-1.2x per kept group (median 1.01).
+RL_SAMPLE_SPEEDUP = 1.45
+FILTERED_GROUPS_KEPT = 0.25  # the share of groups an update trains on under rl.filter_groups (strict reward)
+_PROMPT_TOKENS = 120  # a typical compact-format prompt, for estimates only
+_LOSS_SHARE = 0.35  # share of tokens with loss (and output projection) under loss_on = "solution"
+
+COSTS: dict[str, Callable[..., Cost]] = {}  # kind -> (settings, world, model_config, problems) -> Cost
+MEMORIES: dict[str, Callable[..., Memory]] = {}  # kind -> (settings, world, model_config) -> Memory on one GPU
+
+
+def cost_of(*kinds: str):
+    """Register the decorated function as the FLOP estimate of these stage kinds."""
+    def decorator(function):
+        COSTS.update(dict.fromkeys(kinds, function))
+        return function
+
+    return decorator
+
+
+def memory_of(*kinds: str):
+    """Register the decorated function as the GPU memory estimate of these stage kinds."""
+    def decorator(function):
+        MEMORIES.update(dict.fromkeys(kinds, function))
+        return function
+
+    return decorator
+
+
+def _model_config(settings: dict, world: dict):
+    from interplay.lm.model import ModelConfig
+    from interplay.lm.tokenizer import build_tokenizer
+
+    config = lm_config(settings, world, Path("."))
+    vocab = build_tokenizer(max_number=config.data.max_number(), reverse=config.data.has_reverse()).get_vocab_size()
+    return ModelConfig.preset(config.model.preset, vocab, **config.model.overrides())
+
+
+def estimate(kind: str, settings: dict, world: dict, model_config, problems: int) -> Cost:
+    """A stage's FLOPs, split into training and sampling, roughly, before anything has run."""
+    cost = COSTS.get(kind)
+    return Cost() if cost is None or model_config is None else cost(settings, world, model_config, problems)
+
+
+def gpu_memory(kind: str, settings: dict, world: dict, model_config) -> Memory:
+    """Peak memory on one GPU (experiments/gpu.py says what is counted)."""
+    peak = MEMORIES.get(kind)
+    return Memory() if peak is None or model_config is None else peak(settings, world, model_config)
+
+
+@cost_of("pretrain", "midtrain")
+def _lm_cost(settings: dict, world: dict, model_config, problems: int) -> Cost:
+    from interplay.train.compute import training_flops
+
+    config = lm_config(settings, world, Path("."))
+    tokens = config.train.tokens
+    head = tokens * (_LOSS_SHARE if config.train.loss_on == "solution" else 1.0)
+    return Cost(train_flops=training_flops(model_config, tokens, int(head), config.train.seq_len))
+
+
+@memory_of("pretrain", "midtrain")
+def _lm_memory(settings: dict, world: dict, model_config) -> Memory:
+    train = lm_config(settings, world, Path(".")).train
+    share = _LOSS_SHARE if train.loss_on == "solution" else 1.0
+    return memory("pretrain", model_config, train.batch_size // train.grad_accum, train.seq_len, share)
+
+
+@cost_of("rl")
+def _rl_cost(settings: dict, world: dict, model_config, problems: int) -> Cost:
+    from interplay.train.compute import forward_flops, rl_update_passes, sampling_flops
+
+    rl = rl_config(settings, world, Path(".")).rl
+    rollouts = rl.steps * rl.prompts_per_step * rl.group_size
+    response = rl.max_new_tokens / 3
+    context = _PROMPT_TOKENS + response / 2
+    sample = sampling_flops(model_config, int(rollouts * response), context)
+    passes = rl_update_passes(rl.ppo_epochs, rl.kl_loss_coef > 0)
+    kept = FILTERED_GROUPS_KEPT if rl.filter_groups else 1.0
+    tokens, loss_tokens = int(rollouts * (_PROMPT_TOKENS + response)), int(rollouts * response)
+    train = kept * passes * forward_flops(model_config, tokens, loss_tokens, context)
+    scale = min(1.0, rl.max_flops / (sample + train)) if rl.max_flops else 1.0
+    return Cost(train_flops=train * scale, sample_flops=sample * scale)
+
+
+@memory_of("rl")
+def _rl_memory(settings: dict, world: dict, model_config) -> Memory:
+    rl = rl_config(settings, world, Path(".")).rl
+    length = _PROMPT_TOKENS + rl.max_new_tokens
+    rollouts = rl.prompts_per_step * rl.group_size
+    return memory("rl", model_config, min(rl.micro_batch_rows, rollouts), length, rl.max_new_tokens / length,
+                  sample_rows=rollouts, sample_length=length, reference=rl.kl_loss_coef > 0)
+
+
+@cost_of("probe", "eval")
+def _sampling_cost(settings: dict, world: dict, model_config, problems: int) -> Cost:
+    from interplay.train.compute import sampling_flops
+
+    samples = int(settings.get("samples", 64))
+    response = int(settings.get("max_new_tokens", 512)) / 4
+    tokens = int(problems * samples * response)
+    return Cost(sample_flops=sampling_flops(model_config, tokens, _PROMPT_TOKENS + response / 2))
+
+
+@memory_of("probe", "eval")
+def _sampling_memory(settings: dict, world: dict, model_config) -> Memory:
+    rows = int(settings.get("batch_rows", 256))
+    return memory("eval", model_config, 0, 0, sample_rows=rows,
+                  sample_length=_PROMPT_TOKENS + int(settings.get("max_new_tokens", 512)))
+
+
+def cpu_seconds(kind: str, cost: Cost, rates) -> float:
+    """`cost` at the rates of this machine (a speed.Rates); generation at thousands of problems per second."""
+    if kind == "rl":  # GRPO samples faster than the rates' small probe (see RL_SAMPLE_SPEEDUP)
+        return (cost.sample_flops / (rates.sample_flops_per_s * RL_SAMPLE_SPEEDUP)
+                + cost.train_flops / rates.train_flops_per_s)
+    return cost.sample_flops / rates.sample_flops_per_s + cost.train_flops / rates.train_flops_per_s
+
+
+def model_config_for(kind: str, settings: dict, world: dict, input_config):
+    """The architecture a stage trains or samples from (pretrain decides it; the rest inherit it)."""
+    return _model_config(settings, world) if kind == "pretrain" else input_config
