@@ -19,6 +19,7 @@ import tomllib
 from pathlib import Path
 
 from interplay.experiments import estimates
+from interplay.experiments.gpu import Cost
 from interplay.experiments.runner import machine
 from interplay.experiments.speed import measure_rates
 from interplay.lm.hf import config_from_qwen2
@@ -55,8 +56,8 @@ def main() -> None:
         cost = estimates.estimate("rl", settings, config["data"], model_config, 0)
         sample_s, update_s, steps, kept = logged(stage / "train")
         share = steps / config["rl"]["steps"]  # a stopped stage logged fewer steps than its settings ask
-        estimated = (share * cost.sample_flops / (rate.sample_flops_per_s * estimates.RL_SAMPLE_SPEEDUP),
-                     share * cost.train_flops / rate.train_flops_per_s)
+        estimated = (estimates.cpu_seconds("rl", Cost(sample_flops=share * cost.sample_flops), rate),
+                     estimates.cpu_seconds("rl", Cost(train_flops=share * cost.train_flops), rate))
         for name, estimate, seconds in (("sample", estimated[0], sample_s), ("update", estimated[1], update_s)):
             totals[name][0] += estimate
             totals[name][1] += seconds
