@@ -176,7 +176,7 @@ class TrainSection:
     packing: str = "documents"  # documents (whole documents per row) | stream (cut every seq_len tokens)
     document_mask: bool = True  # with documents: attention stays inside each document
     loss_on: str = "all"  # all | solution (solution and answer tokens only)
-    compile: bool = False  # torch.compile the training steps (see benchmarks/train_throughput.py); evals run eager
+    compile: bool = False  # torch.compile the training steps (benchmarks/compile_speed.py); evals run eager
     eval_every: int = 100
     eval_sequences: int = 32
     eval_problems: int = 32  # per op: held-out single problems for solution NLL and greedy strict accuracy
