@@ -86,7 +86,8 @@ class DataConfig:
     distractors: str = field(default="{}-{}".format(*_GRAPH.distractors),
                              metadata=_world("distractor quantities per problem, N or LOW-HIGH"))
     max_value: int = field(default=_GRAPH.max_value, metadata=_world("largest value on a solution path"))
-    modulus: int = field(default=0, metadata=_world("do all arithmetic modulo this number (e.g. 23; 0: ordinary integers)"))
+    modulus: int = field(default=0,
+                         metadata=_world("do all arithmetic modulo this number (e.g. 23; 0: ordinary integers)"))
     seed: int = 0
     lexicons: list = field(default_factory=list)  # TOML lexicon files of user contexts (--lexicon on the CLI)
 
@@ -123,8 +124,8 @@ def add_world_options(parser, **defaults) -> None:
     DataConfig's defaults unless `defaults` overrides one (the probe's ops reach further)."""
     for f in world_fields():
         extras = {k: v for k, v in f.metadata.items() if k != "help"}
-        parser.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=defaults.get(f.name, f.default),
-                            help=f.metadata["help"], **extras)
+        parser.add_argument("--" + f.name.replace("_", "-"), type=type(f.default),
+                            default=defaults.get(f.name, f.default), help=f.metadata["help"], **extras)
     add_lexicon_option(parser)
 
 
@@ -343,7 +344,8 @@ class RLSection:
         from interplay.verify.rewards import get_reward
 
         get_reward(self.reward)
-        for key, choices in (("dtype", DTYPES), ("loss_agg_mode", LOSS_AGG_MODES), ("kl_loss_type", tuple(KL_ESTIMATORS))):
+        for key, choices in (("dtype", DTYPES), ("loss_agg_mode", LOSS_AGG_MODES),
+                             ("kl_loss_type", tuple(KL_ESTIMATORS))):
             _require_choice(self, "rl", key, choices)
         _require_trackers(self, "rl")
         _require_positive(self, "rl", ("steps", "prompts_per_step", "group_size", "max_new_tokens", "ppo_epochs",

@@ -60,7 +60,9 @@ def _completed_chunks(path: Path, chunks: list[list[int]], samples: int) -> int:
     done, kept = 0, 0
     for chunk in chunks:
         needed = len(chunk) * samples
-        if kept + needed > len(rows) or [r["problem_index"] for r in rows[kept:kept + needed]] != [i for i in chunk for _ in range(samples)]:
+        if (kept + needed > len(rows)
+                or [r["problem_index"] for r in rows[kept:kept + needed]]
+                != [i for i in chunk for _ in range(samples)]):
             break
         kept += needed
         done += 1
@@ -93,7 +95,8 @@ def _native_sampler(model_dir: Path, settings: EvalSettings):
     return generate
 
 
-def run_eval(model_dir: str | Path, data: str | Path, out: str | Path, settings: EvalSettings, limit: int | None = None) -> dict:
+def run_eval(model_dir: str | Path, data: str | Path, out: str | Path, settings: EvalSettings,
+             limit: int | None = None) -> dict:
     from interplay.world.render import prompt_text
 
     model_dir, out = Path(model_dir), Path(out)
@@ -117,7 +120,8 @@ def run_eval(model_dir: str | Path, data: str | Path, out: str | Path, settings:
     start = _completed_chunks(samples_path, chunks, settings.samples)
     from tqdm.auto import tqdm
 
-    progress = tqdm(total=len(records) * settings.samples, initial=sum(len(c) for c in chunks[:start]) * settings.samples,
+    progress = tqdm(total=len(records) * settings.samples,
+                    initial=sum(len(c) for c in chunks[:start]) * settings.samples,
                     unit="sample", dynamic_ncols=True, mininterval=1.0)
     begun = time.perf_counter()
     with samples_path.open("a", encoding="utf-8") as handle:
@@ -193,14 +197,16 @@ def summarize(rows: list[dict], settings: EvalSettings) -> dict:
     return {
         "settings": settings.__dict__,
         "overall": _group_summary(problems, n, settings.seed),
-        "by_op": {op: _group_summary(p, n, settings.seed) for op, p in sorted(groups["op"].items(), key=lambda item: int(item[0]))},
+        "by_op": {op: _group_summary(p, n, settings.seed)
+                  for op, p in sorted(groups["op"].items(), key=lambda item: int(item[0]))},
         "by_context": {c: _group_summary(p, n, settings.seed) for c, p in sorted(groups["context"].items())},
     }
 
 
 def add_parser(commands) -> None:
     parser = commands.add_parser("eval", help="sample n completions per problem, verify them, tabulate pass@k")
-    parser.add_argument("--model", required=True, help="checkpoint directory (config.json, model.safetensors, tokenizer.json)")
+    parser.add_argument("--model", required=True,
+                        help="checkpoint directory (config.json, model.safetensors, tokenizer.json)")
     parser.add_argument("--data", required=True, help="problem records (JSONL)")
     parser.add_argument("--out", required=True, help="output directory")
     defaults = EvalSettings()

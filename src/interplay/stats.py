@@ -47,10 +47,12 @@ def dataset_stats(path: str | Path) -> dict:
 
 
 def format_stats(stats: dict) -> str:
-    lines = [f"records: {stats['records']}   training tokens: {stats['total_tokens']}   unknown tokens: {stats['unknown_tokens']}"]
+    lines = [f"records: {stats['records']}   training tokens: {stats['total_tokens']}   "
+             f"unknown tokens: {stats['unknown_tokens']}"]
     lines.append("contexts: " + ", ".join(f"{name} {count}" for name, count in stats["by_context"].items()))
     lines.append("modes: " + ", ".join(f"{name} {count}" for name, count in stats["by_mode"].items()))
     lines.append(f"{'op':>4} {'count':>7} {'prompt tok':>11} {'total tok':>10} {'max tok':>8}")
     for op, row in stats["by_op"].items():
-        lines.append(f"{op:>4} {row['count']:>7} {row['mean_prompt_tokens']:>11.1f} {row['mean_tokens']:>10.1f} {row['max_tokens']:>8}")
+        lines.append(f"{op:>4} {row['count']:>7} {row['mean_prompt_tokens']:>11.1f} {row['mean_tokens']:>10.1f} "
+                     f"{row['max_tokens']:>8}")
     return "\n".join(lines)

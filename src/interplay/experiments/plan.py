@@ -57,8 +57,8 @@ def describe(run: Run) -> str:
         cpu_text = _duration(cpu) if timed or instance.kind == "generate" else "-"
         if state == "cached":
             state += _measured(run.records[instance.key])
-        lines.append(f"{instance.key:<44} {instance.kind:<9} {cost.flops:9.2e} {cpu_text:>9} {_duration(gpu_seconds):>9} "
-                     f"{memory.total / 2**30:6.1f} GB  {state}")
+        lines.append(f"{instance.key:<44} {instance.kind:<9} {cost.flops:9.2e} {cpu_text:>9} "
+                     f"{_duration(gpu_seconds):>9} {memory.total / 2**30:6.1f} GB  {state}")
         splits = memory.splits_to_fit()
         if splits != 1 and memory.total:
             tight.append(f"{instance.key}: {memory.total / 2**30:.0f} GB does not fit one 80 GB H100; "
@@ -68,8 +68,8 @@ def describe(run: Run) -> str:
     lines.append(f"{'total':<44} {'':<9} {total['flops']:9.2e} {_duration(total['cpu']) if timed else '-':>9} "
                  f"{_duration(total['gpu']):>9} {'':>8}  ({left})")
     if timed:
-        measured = "; ".join(f"{key}: train {r.train_flops_per_s:.2g} FLOP/s in {r.dtype}, sample {r.sample_flops_per_s:.2g} FLOP/s"
-                             for key, r in rates.items())
+        measured = "; ".join(f"{key}: train {r.train_flops_per_s:.2g} FLOP/s in {r.dtype}, "
+                             f"sample {r.sample_flops_per_s:.2g} FLOP/s" for key, r in rates.items())
         lines.append(f"CPU time: rough, at rates timed just now on {machine()} ({measured or 'no model stage'})")
         busy = busy_machine_note(load, os.cpu_count() or 1)
         if busy:

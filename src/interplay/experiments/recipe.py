@@ -105,7 +105,8 @@ class Recipe:
 
         where = self.path or self.name
         if self.finding and self.finding not in finding_names():
-            raise UserError(f"{where}: recipe.finding must be one of {', '.join(finding_names())}, got '{self.finding}'")
+            raise UserError(f"{where}: recipe.finding must be one of {', '.join(finding_names())}, "
+                            f"got '{self.finding}'")
         if not self.stages:
             raise UserError(f"{where}: no [stage.NAME] tables")
         for name, stage in self.stages.items():
@@ -162,7 +163,8 @@ class Recipe:
 
     def _scale(self, scale: str) -> dict:
         if scale not in self.scales:
-            raise UserError(f"{self.path or self.name}: no [scale.{scale}] table (has: {', '.join(self.scales) or 'none'})")
+            raise UserError(f"{self.path or self.name}: no [scale.{scale}] table "
+                            f"(has: {', '.join(self.scales) or 'none'})")
         return self.scales[scale]
 
     def override_scale(self, scale: str, assignments: list[str]) -> None:
@@ -173,7 +175,8 @@ class Recipe:
             if not sep or not name.strip():
                 raise UserError(f"--set expects NAME=VALUE, got '{assignment}'")
             if name.strip() not in values:
-                raise UserError(f"--set: [scale.{scale}] has no value '{name.strip()}' (has: {', '.join(sorted(values))})")
+                raise UserError(f"--set: [scale.{scale}] has no value '{name.strip()}' "
+                                f"(has: {', '.join(sorted(values))})")
             try:
                 values[name.strip()] = tomllib.loads(f"v = {text.strip()}")["v"]
             except tomllib.TOMLDecodeError:
@@ -191,7 +194,8 @@ class Recipe:
             instances[name] = self._expand_stage(name, values, seeds, instances)
         return [i for name in self.order() for i in instances[name]]
 
-    def _expand_stage(self, name: str, values: dict, seeds: list[int], done: dict[str, list[Instance]]) -> list[Instance]:
+    def _expand_stage(self, name: str, values: dict, seeds: list[int],
+                      done: dict[str, list[Instance]]) -> list[Instance]:
         stage = self.stages[name]
         kind = stage["kind"]
         axis = stage.get("axis", name)
@@ -199,7 +203,8 @@ class Recipe:
         # Rows: (axes, inputs) combinations of the inputs, joined on the axes they share.
         rows: list[tuple[dict, dict]] = [({}, {})]
         if kind == "eval":
-            rows = [({**dict(m.axes), "model": target}, {"model": m.key}) for target in stage["models"] for m in done[target]]
+            rows = [({**dict(m.axes), "model": target}, {"model": m.key})
+                    for target in stage["models"] for m in done[target]]
         for role in single_roles:
             rows = [(joined, {**inputs, role: other.key}) for axes, inputs in rows for other in done[stage[role]]
                     if (joined := _join(axes, dict(other.axes))) is not None]
@@ -215,14 +220,16 @@ class Recipe:
             rows = [({**axes, "seed": str(seed)}, inputs) for axes, inputs in rows for seed in seeds
                     if axes.get("seed", str(seed)) == str(seed)]
         if not rows:
-            raise UserError(f"{self.path or self.name}: stage '{name}' has no instance (its variant axes match no input)")
+            raise UserError(f"{self.path or self.name}: stage '{name}' has no instance "
+                            "(its variant axes match no input)")
         result, seen = [], set()
         for axes, inputs in rows:
             variant = dict(variants.get(axes.get(axis), {})) if variants else {}
             skip = bool(variant.pop("skip", False))
             settings = {**stage.get("set", {}), **variant}
             context = {**values, "seed": int(axes["seed"]) if "seed" in axes else 0}
-            settings = {key: _substitute(value, context, f"stage '{name}' setting '{key}'") for key, value in settings.items()}
+            settings = {key: _substitute(value, context, f"stage '{name}' setting '{key}'")
+                        for key, value in settings.items()}
             instance = Instance(name, kind, tuple(sorted(axes.items())), settings, inputs, skip)
             if instance.key not in seen:
                 seen.add(instance.key)
@@ -252,7 +259,8 @@ def _merge(base: dict, override: dict) -> dict:
     """Tables merged key by key; `override` wins."""
     merged = dict(base)
     for key, value in override.items():
-        merged[key] = _merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+        merged[key] = (_merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict)
+                       else value)
     return merged
 
 

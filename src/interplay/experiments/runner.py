@@ -104,9 +104,9 @@ def choose_variants(instances: list[Instance], chosen: dict[str, list[str]]) -> 
 class Run:
     """One recipe at one scale and seed list, in one output directory."""
 
-    def __init__(self, recipe: Recipe, scale: str, seeds: list[int] | None, out: str | Path, cache: str | Path | None = None,
-                 only: list[str] | None = None, variants: dict[str, list[str]] | None = None,
-                 changed: list[str] | None = None):
+    def __init__(self, recipe: Recipe, scale: str, seeds: list[int] | None, out: str | Path,
+                 cache: str | Path | None = None, only: list[str] | None = None,
+                 variants: dict[str, list[str]] | None = None, changed: list[str] | None = None):
         self.recipe, self.scale, self.out = recipe, scale, Path(out)
         self.changed = changed or []  # the `--set NAME=VALUE` the recipe was changed by, kept with the run
         self.cache = Path(cache) if cache else self.out / "stages"
@@ -166,7 +166,8 @@ class Run:
         return settings, stage_hash(instance, settings, self.world, inputs), notes
 
     def directory(self, instance: Instance, digest: str) -> Path:
-        """Where the instance lives: an existing directory with its hash (another recipe's identical stage) or a new one."""
+        """Where the instance lives: an existing directory with its hash (another recipe's identical stage) or a
+        new one."""
         existing = sorted(self.cache.glob(f"*-{digest[:10]}"))
         return existing[0] if existing else self.cache / f"{instance.slug}-{digest[:10]}"
 
@@ -203,8 +204,9 @@ class Run:
                     raise
                 self._fail(instance, directory, error)  # a user error, a bug or a resource problem: one line
             earlier = _earlier_runs(directory)
-            record = {"key": instance.key, "stage": instance.stage, "kind": instance.kind, "axes": dict(instance.axes),
-                      "settings": settings, "inputs": instance.inputs, "hash": digest, "outputs": outputs, "notes": notes,
+            record = {"key": instance.key, "stage": instance.stage, "kind": instance.kind,
+                      "axes": dict(instance.axes), "settings": settings, "inputs": instance.inputs, "hash": digest,
+                      "outputs": outputs, "notes": notes,
                       "seconds": round(time.perf_counter() - started + earlier["seconds"], 1),
                       "earlier_runs": earlier["runs"], "machine": machine(), "memory_mb": usage_mb(),
                       "code": kind_digest(instance.kind)[:12], "version": __version__}
@@ -345,12 +347,15 @@ def add_parser(commands) -> None:
     parser.add_argument("--seeds", default=None, help="comma-separated seeds (default: the recipe's)")
     parser.add_argument("--out", default=None, help="run directory (default: runs/<recipe>-<scale>)")
     parser.add_argument("--cache", default=None,
-                        help="where stages live (default: OUT/stages); runs that share it share equal stages, e.g. a base")
+                        help="where stages live (default: OUT/stages); runs that share it share equal stages, "
+                             "e.g. a base")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="change a value of the scale table, e.g. --set rl_steps=90 (repeatable; stages that use it rerun)")
+                        help="change a value of the scale table, e.g. --set rl_steps=90 "
+                             "(repeatable; stages that use it rerun)")
     parser.add_argument("--dry-run", action="store_true", help="print the plan with estimated FLOPs and CPU time")
     parser.add_argument("--only", default=None, metavar="STAGES",
-                        help="comma-separated stages to run with what they need, no report (e.g. --only probe: the base and its probe)")
+                        help="comma-separated stages to run with what they need, no report "
+                             "(e.g. --only probe: the base and its probe)")
     parser.add_argument("--variants", action="append", default=[], metavar="AXIS=V1,V2",
                         help="run only these variants of an axis, e.g. --variants reward=outcome,strict (repeatable; "
                              "the report covers them)")
@@ -386,7 +391,8 @@ def _run(args) -> None:
     recipe.override_scale(args.scale, args.set)
     out = args.out or f"runs/{recipe.name}-{args.scale}"
     only = [stage.strip() for stage in args.only.split(",") if stage.strip()] if args.only else None
-    run = Run(recipe, args.scale, parse_seeds(args.seeds), out, args.cache, only, parse_variants(args.variants), args.set)
+    run = Run(recipe, args.scale, parse_seeds(args.seeds), out, args.cache, only, parse_variants(args.variants),
+              args.set)
     if args.dry_run:
         from interplay.experiments.plan import describe  # here: the plan module reads the runner
 

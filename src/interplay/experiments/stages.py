@@ -92,7 +92,8 @@ def stage_kind(name: str, inputs: tuple[str, ...] = (), distributed: bool = Fals
     return decorator
 
 
-def run_stage(kind: str, settings: dict, world: dict, inputs: dict[str, dict], directory: Path, seed: int | None) -> dict:
+def run_stage(kind: str, settings: dict, world: dict, inputs: dict[str, dict], directory: Path,
+              seed: int | None) -> dict:
     """Do the work of one stage instance in `directory`; returns its outputs."""
     if kind not in KINDS:
         raise UserError(f"unknown stage kind '{kind}'")
@@ -142,8 +143,9 @@ def probe_competence(settings: dict, world: dict, inputs: dict, directory: Path,
     _check_keys(settings, set(DATA_KEYS) | {"problems_per_op", "samples", "temperature", "max_new_tokens",
                                             "batch_rows", "seed"}, "probe")
     eval_settings = _eval_settings({k: v for k, v in settings.items() if k != "seed"}, 0)
-    report = probe(inputs["model"]["model"], _mixture(settings, world), int(settings.get("problems_per_op", PROBE_PER_OP)),
-                   eval_settings, directory, int(settings.get("seed", 12345)))
+    report = probe(inputs["model"]["model"], _mixture(settings, world),
+                   int(settings.get("problems_per_op", PROBE_PER_OP)), eval_settings, directory,
+                   int(settings.get("seed", 12345)))
     return {"competence": str(directory / "competence.json"), **regimes(report)}
 
 

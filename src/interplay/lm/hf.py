@@ -78,7 +78,8 @@ def save_pretrained(model: Transformer, directory: str | Path, tokenizer_path: s
     """Write config.json, model.safetensors and (a copy of) tokenizer.json into `directory`."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().to("cpu", torch.float32).contiguous() for k, v in model.state_dict().items() if k != "lm_head.weight"}
+    state = {k: v.detach().to("cpu", torch.float32).contiguous()
+             for k, v in model.state_dict().items() if k != "lm_head.weight"}
     save_file(state, str(directory / "model.safetensors"), metadata={"format": "pt"})
     atomic_write_text(directory / "config.json", json.dumps(qwen2_config(model.config), indent=2) + "\n")
     if tokenizer_path is not None:
@@ -92,7 +93,8 @@ def save_tokenizer_files(tokenizer_path: str | Path, directory: Path, max_length
     config = {**TOKENIZER_CONFIG, "model_max_length": max_length}
     atomic_write_text(directory / "tokenizer_config.json", json.dumps(config, indent=2) + "\n")
     stops = sorted(stop_ids(load_tokenizer(tokenizer_path)))
-    generation = {"eos_token_id": stops, "pad_token_id": TOKEN_IDS["pad_token_id"], "bos_token_id": TOKEN_IDS["bos_token_id"]}
+    generation = {"eos_token_id": stops, "pad_token_id": TOKEN_IDS["pad_token_id"],
+                  "bos_token_id": TOKEN_IDS["bos_token_id"]}
     atomic_write_text(directory / "generation_config.json", json.dumps(generation, indent=2) + "\n")
 
 

@@ -82,7 +82,8 @@ class RMSNorm(nn.Module):
 
 def rope_tables(config: ModelConfig, length: int, device=None) -> tuple[torch.Tensor, torch.Tensor]:
     """cos and sin of shape (length, head_dim), halves repeated as in Qwen2's rotate_half."""
-    inverse = 1.0 / (config.rope_theta ** (torch.arange(0, config.head_dim, 2, dtype=torch.float32, device=device) / config.head_dim))
+    inverse = 1.0 / (config.rope_theta
+                     ** (torch.arange(0, config.head_dim, 2, dtype=torch.float32, device=device) / config.head_dim))
     angles = torch.outer(torch.arange(length, dtype=torch.float32, device=device), inverse)
     angles = torch.cat([angles, angles], dim=-1)
     return angles.cos(), angles.sin()

@@ -74,7 +74,8 @@ def sample(model: Transformer, prompts: list[list[int]], n: int, params: Samplin
     if not prompts:
         return []
     if first_prompt < 0 or first_prompt + len(prompts) > total_prompts:
-        raise ValueError(f"prompts {first_prompt}..{first_prompt + len(prompts)} are not inside a batch of {total_prompts}")
+        raise ValueError(f"prompts {first_prompt}..{first_prompt + len(prompts)} "
+                         f"are not inside a batch of {total_prompts}")
     device = model.lm_head.weight.device
     model.eval()
     generator = torch.Generator(device=device).manual_seed(seed)
@@ -115,7 +116,8 @@ def sample(model: Transformer, prompts: list[list[int]], n: int, params: Samplin
         if 2 * int(finished.sum()) >= len(rows):  # compact: finished rows stop costing compute
             keep = (~finished).nonzero().squeeze(-1)
             _select_rows(cache, keep)
-            rows, tokens, lengths, key_mask, finished = rows[keep], tokens[keep], lengths[keep], key_mask[keep], finished[keep]
+            rows, tokens, lengths, key_mask, finished = (rows[keep], tokens[keep], lengths[keep], key_mask[keep],
+                                                         finished[keep])
         visible = key_mask[:, : cache.length + 1][:, None, None, :]
         logits = model(tokens[:, None], cache=cache, mask=visible, positions=(lengths + step)[:, None])[:, -1]
     return outputs

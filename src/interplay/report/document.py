@@ -80,7 +80,8 @@ def _blocks(run: RunData, section: Section, calibration: Path | None) -> list[tu
     blocks += [("p", note) for note in section.notes if note]  # a note with nothing to say is ""
     for caption, header, rows in section.tables:
         blocks += [("p", caption), ("table", header, rows)]
-    blocks += [("p", f"Note: stage {key}: {note}.") for key, record in run.records.items() for note in record.get("notes", [])]
+    blocks += [("p", f"Note: stage {key}: {note}.")
+               for key, record in run.records.items() for note in record.get("notes", [])]
     competence = run.competence
     if competence or calibration:
         blocks.append(("h2", "Calibration: the base model"))
@@ -144,13 +145,15 @@ def _html(blocks: list[tuple], title: str) -> str:
             body.append(f"<p>{_inline(block[1])}</p>")
         elif kind == "table" and block[1]:
             head = "".join(f"<th>{html.escape(str(c))}</th>" for c in block[1])
-            rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in block[2])
+            rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
+                           for row in block[2])
             body.append(f"<table><tr>{head}</tr>{rows}</table>")
         elif kind == "img":
             data = base64.b64encode(block[1].read_bytes()).decode()
             body.append(f'<img alt="{html.escape(block[1].stem)}" src="data:image/png;base64,{data}">')
     style = ("body{font-family:system-ui,sans-serif;max-width:70em;margin:2em auto;padding:0 1em;color:#222}"
-             "table{border-collapse:collapse;margin:1em 0;font-size:.85em}td,th{border:1px solid #ccc;padding:.25em .5em}"
+             "table{border-collapse:collapse;margin:1em 0;font-size:.85em}"
+             "td,th{border:1px solid #ccc;padding:.25em .5em}"
              "th{background:#f3f3f3}img{max-width:100%}")
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n")
@@ -176,7 +179,8 @@ def write_report(runs: str | Path | list[str | Path], out: str | Path | None = N
         {"finding": run.finding, "verdict": section.verdict(), "size_note": section.size_note(),
          "checks": [{"claim": c.claim, "kind": c.kind, "main": c.main, "paper": c.paper, "outcome": c.label(),
                      "smaller_than_paper": c.smaller_than_paper(),
-                     "estimate": c.estimate.to_dict() if c.estimate else None} for c in section.checks]}, indent=1) + "\n")
+                     "estimate": c.estimate.to_dict() if c.estimate else None}
+                    for c in section.checks]}, indent=1) + "\n")
     write_archive(run, directory / "run.json")
     return markdown, page
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from statistics import fmean
 
-CAPTION = ("From each RL stage's train/metrics.jsonl: the steps that updated the model (DAPO's filter drops a step whose "
-           "groups all had one reward), the training reward and the strict reward over the first and last tenth of "
-           "the steps, the share of groups with one reward, and the seconds a step spent sampling and updating.")
+CAPTION = ("From each RL stage's train/metrics.jsonl: the steps that updated the model (DAPO's filter drops a step "
+           "whose groups all had one reward), the training reward and the strict reward over the first and last tenth "
+           "of the steps, the share of groups with one reward, and the seconds a step spent sampling and updating.")
 
 
 def rl_table(run) -> tuple[str, list[str], list[list[str]]] | None:

@@ -26,7 +26,8 @@ def checkpoint_root(out: str | Path) -> Path:
     return Path(out) / "checkpoints"
 
 
-def save_checkpoint(out: str | Path, step: int, model: Transformer, state: dict, tokenizer_path: Path, keep: int = 2) -> Path:
+def save_checkpoint(out: str | Path, step: int, model: Transformer, state: dict, tokenizer_path: Path,
+                    keep: int = 2) -> Path:
     root = checkpoint_root(out)
     root.mkdir(parents=True, exist_ok=True)
     final = root / f"step_{step:07d}"

@@ -41,5 +41,6 @@ def add_parser(commands) -> None:
     parser = commands.add_parser("rl", help="GRPO post-training from a checkpoint")
     parser.add_argument("--init", required=True, help="checkpoint directory to start from (and the KL reference)")
     parser.add_argument("--config", default=None, help="TOML config with [data] and [rl] tables")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override, e.g. rl.reward=strict")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override, e.g. rl.reward=strict")
     parser.set_defaults(handler=_run_rl)

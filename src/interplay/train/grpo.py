@@ -164,7 +164,8 @@ class _Prompts:
 
 def _validation_set(config: RLRunConfig, spec: MixtureSpec) -> list[dict]:
     seed = config.data.seed + HELD_OUT_SEED_OFFSET
-    return [problem_at(spec.single_op(op), seed, i) for op in spec.all_ops() for i in range(config.rl.val_problems_per_op)]
+    return [problem_at(spec.single_op(op), seed, i)
+            for op in spec.all_ops() for i in range(config.rl.val_problems_per_op)]
 
 
 def train_rl(config: RLRunConfig, init: str) -> Path:
@@ -209,7 +210,8 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
     params = SamplingParams(rl.temperature, rl.top_p, 0, rl.max_new_tokens)
     from tqdm.auto import tqdm
 
-    progress = tqdm(total=rl.steps, initial=step, disable=not info.is_main, unit="step", dynamic_ncols=True, mininterval=1.0)
+    progress = tqdm(total=rl.steps, initial=step, disable=not info.is_main, unit="step", dynamic_ncols=True,
+                    mininterval=1.0)
     def done() -> bool:
         return step >= rl.steps or (rl.max_flops > 0 and flops >= rl.max_flops)
 

@@ -150,7 +150,8 @@ def train_lm(config: LMRunConfig, init: str | None = None, stop_when=None) -> Pa
         trained = torch.compile(trained)
 
     held_out_seed = config.data.seed + HELD_OUT_SEED_OFFSET
-    held_out = make_packer(run.packing, spec, held_out_seed, tokenizer, run.seq_len, run.loss_on).batch(run.eval_sequences)
+    held_out = make_packer(run.packing, spec, held_out_seed, tokenizer, run.seq_len,
+                           run.loss_on).batch(run.eval_sequences)
     problems = HeldOutProblems.build(spec, held_out_seed, tokenizer, run.eval_problems) if run.eval_problems else None
     total_steps = max(1, run.tokens // (run.batch_size * run.seq_len))
     micro = run.batch_size // run.grad_accum
@@ -231,4 +232,5 @@ def train_lm(config: LMRunConfig, init: str | None = None, stop_when=None) -> Pa
 def _progress(info: dist.DistInfo, total: int, initial: int):
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, initial=initial, disable=not info.is_main, unit="step", dynamic_ncols=True, mininterval=1.0)
+    return tqdm(total=total, initial=initial, disable=not info.is_main, unit="step", dynamic_ncols=True,
+                mininterval=1.0)

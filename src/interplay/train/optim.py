@@ -123,7 +123,8 @@ def build_optimizer(model: nn.Module, config) -> Optimizers:
     if muon_params:
         # "auto": bf16 only in a bf16 run on bf16 hardware; an fp32 run stays fp32 throughout.
         native = bf16_supported(next(model.parameters()).device)
-        ns_bf16 = config.muon_ns_dtype == "bf16" or (config.muon_ns_dtype == "auto" and config.dtype == "bf16" and native)
+        ns_bf16 = config.muon_ns_dtype == "bf16" or (config.muon_ns_dtype == "auto" and config.dtype == "bf16"
+                                                     and native)
         ns_dtype = torch.bfloat16 if ns_bf16 else torch.float32
         optimizers.insert(0, Muon(muon_params, ns_dtype=ns_dtype, lr=config.lr, weight_decay=config.weight_decay,
                                   momentum=config.muon_momentum, adjust_lr_fn="match_rms_adamw"))

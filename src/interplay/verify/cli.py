@@ -38,7 +38,8 @@ def verify_line(line: str, rewards: dict[str, Reward], chosen: str | None = None
             gold = gold_from_record(item["gold"])
         elif isinstance(item.get("gold_solution"), str):
             answer = item.get("gold_answer")
-            gold = gold_from_solution(item["gold_solution"], None if answer is None else int(answer), item.get("modulus"))
+            gold = gold_from_solution(item["gold_solution"], None if answer is None else int(answer),
+                                      item.get("modulus"))
         else:
             return {"error": "needs 'gold' (a problem record) or 'gold_solution' and 'gold_answer'"}
     except (KeyError, TypeError, ValueError) as error:
@@ -65,7 +66,8 @@ def _verify_chunk(lines: list[str], reward_names: list[str], chosen: str | None)
     return "".join(_output_line(line, rewards, chosen) for line in lines)
 
 
-def _verified_text(lines: Iterable[str], reward_names: list[str], chosen: str | None, workers: int | None) -> Iterator[str]:
+def _verified_text(lines: Iterable[str], reward_names: list[str], chosen: str | None,
+                   workers: int | None) -> Iterator[str]:
     """The output lines for `lines`, in order; chunks verified by worker processes where many."""
     lines = [line for line in lines if line.strip()]
     workers = worker_count(workers, len(lines), PARALLEL_MIN)

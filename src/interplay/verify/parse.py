@@ -79,7 +79,8 @@ class ParsedSolution:
         return bool(self.nodes) or self.answer is not None
 
     def to_dict(self) -> list[dict]:
-        return [{"name": n.name, "value": format_linear(n.value.a, n.value.b) if isinstance(n.value, Linear) else n.value,
+        return [{"name": n.name,
+                 "value": format_linear(n.value.a, n.value.b) if isinstance(n.value, Linear) else n.value,
                  "parents": sorted(n.parents)} for n in self.nodes.values()]
 
 

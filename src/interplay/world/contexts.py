@@ -60,7 +60,8 @@ def _check_names(field: str, groups, where: str) -> tuple[tuple[str, ...], ...]:
     for group in groups:
         for name in group:
             if not isinstance(name, str) or not _NAME_PATTERN.match(name) or set(name.split()) & _RESERVED_WORDS:
-                raise UserError(f"{where}: bad name {name!r} in '{field}' (letters, spaces, - and ' only; not 'as'/'so')")
+                raise UserError(f"{where}: bad name {name!r} in '{field}' "
+                                "(letters, spaces, - and ' only; not 'as'/'so')")
         if len(set(group)) != len(group):
             raise UserError(f"{where}: '{field}' repeats a name within one list")
     return tuple(tuple(group) for group in groups)
@@ -129,23 +130,28 @@ _BUILTIN = [
             ("Evervale City", "Hawkesbury", "Glenfield City", "Westhaven City", "Brightford"),
             ("Riverton City", "Clearwater Bay", "Shoreline City", "Oakbridge City", "Ruby Bay"),
         ),
-        (("elementary school", "private middle school", "public highschool", "regional medical school", "culinarian school"),),
+        (("elementary school", "private middle school", "public highschool",
+          "regional medical school", "culinarian school"),),
         "total number of schools",
     ),
     Context(
         "movies",
         (
-            ("Taylor Movie Festival", "Verdi Movie Festival", "West Sahara Movie Festival", "Northwood Movie Festival", "Golden Banana Movie Festival"),
-            ("Festival Lumière de Valmont", "Rêves de Belleville", "Cinéma de Montreval", "Festival de Clairmont", "Festival de Saint-Rivage"),
+            ("Taylor Movie Festival", "Verdi Movie Festival", "West Sahara Movie Festival",
+             "Northwood Movie Festival", "Golden Banana Movie Festival"),
+            ("Festival Lumière de Valmont", "Rêves de Belleville", "Cinéma de Montreval",
+             "Festival de Clairmont", "Festival de Saint-Rivage"),
         ),
-        (("upbeat metropolis comedy", "solemn period drama", "futuristic sci-fi movie", "calm road movie", "intense detective thriller"),),
+        (("upbeat metropolis comedy", "solemn period drama", "futuristic sci-fi movie",
+          "calm road movie", "intense detective thriller"),),
         "total number of movies",
     ),
     Context(
         "bakery",
         (
             ("Rosewood Bakery", "Millstone Bakery", "Harbor Bakehouse", "Juniper Patisserie", "Copperpot Bakery"),
-            ("Linden Street Bakery", "Sunrise Bakehouse", "Old Mill Patisserie", "Bramble Bakery", "Kettle Hill Bakery"),
+            ("Linden Street Bakery", "Sunrise Bakehouse", "Old Mill Patisserie",
+             "Bramble Bakery", "Kettle Hill Bakery"),
         ),
         (
             ("sourdough loaf", "rye bread", "cinnamon roll", "butter croissant", "poppy seed bagel"),
@@ -156,8 +162,10 @@ _BUILTIN = [
     Context(
         "library",
         (
-            ("Northgate Library", "Elm Park Library", "Riverside Archive", "Hillcrest Library", "Lakeview Reading Room"),
-            ("Stonebridge Library", "Willow Lane Archive", "Harborview Library", "Ashford Reading Room", "Fairmont Library"),
+            ("Northgate Library", "Elm Park Library", "Riverside Archive",
+             "Hillcrest Library", "Lakeview Reading Room"),
+            ("Stonebridge Library", "Willow Lane Archive", "Harborview Library",
+             "Ashford Reading Room", "Fairmont Library"),
         ),
         (
             ("mystery novel", "poetry anthology", "travel guide", "history atlas", "science journal"),

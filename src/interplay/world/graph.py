@@ -149,7 +149,8 @@ class _PathBuilder:
             index = queue[head]
             head += 1
             before = len(self.quantities)
-            expanded = self._expand_aggregate(index) if self.quantities[index].is_aggregate else self._expand_instance(index)
+            expanded = (self._expand_aggregate(index) if self.quantities[index].is_aggregate
+                        else self._expand_instance(index))
             if not expanded:
                 return False
             queue.extend(range(before, len(self.quantities)))

@@ -291,7 +291,8 @@ def _first_distinct(candidates: Generator[dict, None, None], n: int, exclude: It
                 if len(records) == n:
                     return records
             if tries > max(1000, n * max_tries_per_record):
-                raise UserError(f"only {len(records)} distinct problems found in {tries} draws; the mixture is too small for n={n}")
+                raise UserError(f"only {len(records)} distinct problems found in {tries} draws; "
+                                f"the mixture is too small for n={n}")
     finally:
         candidates.close()  # stops the workers at once
     return records

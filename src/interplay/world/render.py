@@ -133,7 +133,8 @@ def _random_topological_order(graph: Graph, indices: list[int], rng: random.Rand
     done: set[int] = set()
 
     def ready(i: int) -> bool:  # aggregates have no sentence: they are ready once their parts are
-        return all(p in done or (graph.quantities[p].is_aggregate and all(c in done for c in graph.quantities[p].parents))
+        return all(p in done
+                   or (graph.quantities[p].is_aggregate and all(c in done for c in graph.quantities[p].parents))
                    for p in graph.quantities[i].parents)
 
     while pending:
@@ -243,7 +244,8 @@ def paper_solution(graph: Graph, lexicon: Lexicon, rng: random.Random, forms: di
                 (a, fa), (b, fb) = terms[0], terms[1]
                 partial = combine_forms([fa, fb], symbol == "-", modulus)
                 link = fresh()
-                parts.append(_equation(link, f"{a} {symbol} {b}", f"{operand(*fa)} {symbol} {operand(*fb)}", _shown(partial)))
+                parts.append(_equation(link, f"{a} {symbol} {b}", f"{operand(*fa)} {symbol} {operand(*fb)}",
+                                       _shown(partial)))
                 terms[:2] = [(link, partial)]
             core_form = combine_forms([t[1] for t in terms], symbol == "-", modulus)
             core_letters = f" {symbol} ".join(t[0] for t in terms)
@@ -288,7 +290,8 @@ def compact_solution(graph: Graph, lexicon: Lexicon, forms: dict[int, Form]) -> 
                 numbers = operand(*forms[quantity.parents[0]])
             k, op = quantity.constant, _PREFIX_SYMBOL[quantity.prefix]
             letters, numbers = f"{k} {op} {letters}", f"{k} {op} {numbers}"
-        steps.append(f"Define {lexicon.name(quantity)} as {own}; so {_equation(own, letters, numbers, _shown(forms[index]))}.")
+        steps.append(f"Define {lexicon.name(quantity)} as {own}; "
+                     f"so {_equation(own, letters, numbers, _shown(forms[index]))}.")
     return " ".join(steps + _ending(graph, letter_of, forms))
 
 
@@ -325,7 +328,8 @@ def content_id(context: str, question: str, graph: dict) -> str:
     problem out of training in every surface variant.
     """
     canonical = sorted(
-        (n["name"], n["value"], sorted(n["parents"]), n["constant"], n["operation"], n["prefix"]) for n in graph["nodes"]
+        (n["name"], n["value"], sorted(n["parents"]), n["constant"], n["operation"], n["prefix"])
+        for n in graph["nodes"]
     )
     payload = json.dumps([context, question, canonical], ensure_ascii=False, separators=(",", ":"))
     return hashlib.blake2b(payload.encode(), digest_size=8).hexdigest()

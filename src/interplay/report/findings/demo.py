@@ -1,4 +1,5 @@
-"""The demo recipe's section: pre-training then RL on a small world, learning made visible (not a finding of the paper)."""
+"""The demo recipe's section: pre-training then RL on a small world, learning made visible (not a finding of the
+paper)."""
 
 from __future__ import annotations
 
@@ -25,8 +26,10 @@ def demo(run: RunData, out: Path) -> Section:
                             + [cell(measure(run, stage, {}, "pass", k, [op])) for op in ops])
     base_id = measure(run, "base", {}, "pass", 1, trained)
     section.checks = [
-        Check(f"the base model solves its training ops ({ops_text(trained)}) at pass@1 above zero", "increase", base_id),
-        Check("RL raises pass@1 over all evaluated ops", "increase", compare(run, ("rl", {}), ("base", {}), "pass", 1, ops)),
+        Check(f"the base model solves its training ops ({ops_text(trained)}) at pass@1 above zero", "increase",
+              base_id),
+        Check("RL raises pass@1 over all evaluated ops", "increase",
+              compare(run, ("rl", {}), ("base", {}), "pass", 1, ops)),
     ]
     section.figures.append(by_op(run, [("base", "base"), ("after RL", "rl")], ops, k, out / "demo_by_op.png"))
     return section

@@ -65,7 +65,8 @@ def breadth(run: RunData, arms, ops: list[int]) -> str:
         return ""
     edge = compare(run, ("rl", {"rl": "edge"}), ("base", {}), "distinct", 1, ops)
     text = (f"Breadth on the edge ops ({ops_text(ops)}): different completions per sample (1 = no two alike), "
-            f"mean over problems: {'; '.join(spreads)}" + (f". RL on edge minus the base: {edge.text()}." if edge else "."))
+            f"mean over problems: {'; '.join(spreads)}"
+            + (f". RL on edge minus the base: {edge.text()}." if edge else "."))
     return text + right_and_wrong(run, arms, ops)
 
 

@@ -74,7 +74,8 @@ def share_claims(shares: list[str]) -> list[tuple[str, str, bool]]:
                 for share, fraction in zip(shares[1:], fractions)]
     if len(shares) < 2:
         return []
-    return [(shares[-1], "increase", True)] + ([(shares[len(shares) // 2], "increase", False)] if len(shares) > 2 else [])
+    middle = [(shares[len(shares) // 2], "increase", False)] if len(shares) > 2 else []
+    return [(shares[-1], "increase", True)] + middle
 
 
 def reach_on_b(run: RunData, shares: list[str], beyond: list[int], context) -> str:

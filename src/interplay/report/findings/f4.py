@@ -49,7 +49,9 @@ def finding_4(run: RunData, out: Path) -> Section:
                                         compare(run, ("rl", {"reward": reward}), outcome, "pass", k, regimes["hard"]),
                                         paper=PAPER_HARD_GAIN.get(reward.removeprefix("paper_"))))
             section.checks.append(Check(f"{reward} has fewer right-answer-wrong-reasoning samples than outcome-only",
-                                        "increase", compare(run, outcome, ("rl", {"reward": reward}), "rawp", 1, beyond), main=False))
+                                        "increase",
+                                        compare(run, outcome, ("rl", {"reward": reward}), "rawp", 1, beyond),
+                                        main=False))
         if base_evaluated:
             section.checks.append(Check("outcome-only RL raises right-answer-wrong-reasoning samples over the base",
                                         "increase", compare(run, outcome, ("base", {}), "rawp", 1, beyond), main=False))
