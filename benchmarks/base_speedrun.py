@@ -45,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--config", default="configs/pretrain_cpu.toml")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
-    parser.add_argument("--cap", type=int, default=0, help="token cap, the schedule's length (0: the config's train.tokens)")
+    parser.add_argument("--cap", type=int, default=0,
+                        help="token cap, the schedule's length (0: the config's train.tokens)")
     parser.add_argument("--eval-tokens", type=int, default=1_000_000, help="tokens between evaluations")
     parser.add_argument("--problems", type=int, default=32, help="held-out problems per op")
     parser.add_argument("--samples", type=int, default=4, help="samples per problem at temperature 1")
@@ -71,22 +72,27 @@ def _speedrun(config: LMRunConfig, args: argparse.Namespace) -> int:
     run.checkpoint_every = run.eval_every
     metrics = Path(args.out) / "metrics.jsonl"
     ops = [op.strip() for op in args.target_ops.split(",")]
-    print(f"# base speedrun on {cpu_description()}, {torch.get_num_threads() if not args.threads else args.threads} threads")
+    print(f"# base speedrun on {cpu_description()}, {args.threads or torch.get_num_threads()} threads")
     print(f"# config {args.config} {' '.join(args.set)}; cap {args.cap:,} tokens; "
-          f"{args.problems} problems x {args.samples} samples per op at T=1; target {args.target} at ops {args.target_ops}")
-    train_lm(config, stop_when=lambda row: all(row.get("strict_pass1_by_op", {}).get(op, 0.0) >= args.target for op in ops))
+          f"{args.problems} problems x {args.samples} samples per op at T=1; "
+          f"target {args.target} at ops {args.target_ops}")
+    train_lm(config, stop_when=lambda row: all(row.get("strict_pass1_by_op", {}).get(op, 0.0) >= args.target
+                                               for op in ops))
     rows = [json.loads(line) for line in metrics.read_text().splitlines() if "strict_pass1_by_op" in line]
     print(f"# dtype {_resolved_dtype(Path(args.out))}")
     print("tokens\tminutes\t" + "\t".join(f"pass1@op{op}" for op in rows[-1]["strict_pass1_by_op"])
           + "\t" + "\t".join(f"nll@op{op}" for op in rows[-1]["solution_nll_by_op"]))
     for row in rows:
-        print(f"{row['tokens']}\t{row['seconds'] / 60:.1f}\t" + "\t".join(f"{v:.3f}" for v in row["strict_pass1_by_op"].values())
+        print(f"{row['tokens']}\t{row['seconds'] / 60:.1f}\t"
+              + "\t".join(f"{v:.3f}" for v in row["strict_pass1_by_op"].values())
               + "\t" + "\t".join(f"{v:.3f}" for v in row["solution_nll_by_op"].values()))
     reached = tokens_to_target(rows, ops, args.target)
     for op, first in reached.items():
-        where = "not reached" if first is None else f"{first['tokens']:,} tokens, {first['seconds'] / 60:.1f} minutes of training"
+        where = ("not reached" if first is None
+                 else f"{first['tokens']:,} tokens, {first['seconds'] / 60:.1f} minutes of training")
         print(f"# op {op}: {where}")
-    print("tokens_to_target=" + ",".join(str(first["tokens"]) if first else f">{args.cap}" for first in reached.values()))
+    print("tokens_to_target=" + ",".join(str(first["tokens"]) if first else f">{args.cap}"
+                                         for first in reached.values()))
     return 0
 
 

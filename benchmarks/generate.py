@@ -59,12 +59,14 @@ def main() -> None:
     for fmt in ("paper", "compact"):
         spec = MixtureSpec.parse(ops="2-20", contexts="zoo,teachers,movies", format=fmt, mode="reverse")
         reverse = measure(spec, args.n)
-        print(f"{fmt:>8}: {reverse:8.0f} problems/s in reverse mode ({reverse / rates[fmt]:.2f}x forward, target >= 0.5x)")
+        print(f"{fmt:>8}: {reverse:8.0f} problems/s in reverse mode "
+              f"({reverse / rates[fmt]:.2f}x forward, target >= 0.5x)")
     for fmt in ("paper", "compact"):
         alone = time_cli(fmt, ["--workers", "1"])
         every_core = time_cli(fmt, [])
         print(f"{fmt:>8}: {alone:8.0f} problems/s through `interplay generate --n 20000 --workers 1`, "
-              f"{every_core:.0f}/s with the default workers ({every_core / alone:.2f}x; {every_core / TARGET:.2f}x target)")
+              f"{every_core:.0f}/s with the default workers "
+              f"({every_core / alone:.2f}x; {every_core / TARGET:.2f}x target)")
     print(f"ratio={rates['paper'] / TARGET:.2f}")
 
 

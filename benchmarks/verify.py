@@ -37,7 +37,8 @@ def main() -> None:
     print(f"# on {cpu_description()}")
     rates = {}
     for fmt in ("paper", "compact"):
-        records = [problem_at(MixtureSpec.parse(ops="10", contexts="zoo,teachers,movies", format=fmt), 0, i) for i in range(args.n)]
+        spec = MixtureSpec.parse(ops="10", contexts="zoo,teachers,movies", format=fmt)
+        records = [problem_at(spec, 0, i) for i in range(args.n)]
         golds = [gold_from_record(r) for r in records]
         start = time.perf_counter()
         assert all(verify(r["solution"], g).strict_correct for r, g in zip(records, golds))
@@ -62,7 +63,8 @@ def main() -> None:
               f"than forward; target <= 2x)")
     alone, every_core = _cli_rates()
     print(f"    cli: {alone:8.0f} lines/s through `interplay verify --workers 1` on {CLI_LINES:,} paper-format lines "
-          f"of ops 2-20, {every_core:.0f}/s with the default workers ({every_core / alone:.2f}x; target {CLI_TARGET:.0f}/s)")
+          f"of ops 2-20, {every_core:.0f}/s with the default workers "
+          f"({every_core / alone:.2f}x; target {CLI_TARGET:.0f}/s)")
     print(f"ratio={rates['paper'] / TARGET:.2f}")
 
 

@@ -13,7 +13,8 @@ def run(*args, cwd=None):
 
 def test_generate_stats_and_exclude(tmp_path):
     test = tmp_path / "test.jsonl"
-    result = run("generate", "--ops", "2-4", "--contexts", "zoo=0.5,teachers=0.5", "--n", "60", "--seed", "1", "--out", str(test))
+    result = run("generate", "--ops", "2-4", "--contexts", "zoo=0.5,teachers=0.5", "--n", "60", "--seed", "1",
+                 "--out", str(test))
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in test.read_text().splitlines()]
     assert len(records) == 60 and {r["op"] for r in records} <= {2, 3, 4}
@@ -103,7 +104,8 @@ def test_verify_reads_every_line_and_reports_bad_ones(tmp_path):
     source.write_text("\n".join(lines * 150) + "\n")
     outputs = []
     for workers in ("1", "3"):
-        result = run("verify", "--in", str(source), "--out", str(out), "--reward", "mixed-gated:0.5,0.5", "--workers", workers)
+        result = run("verify", "--in", str(source), "--out", str(out), "--reward", "mixed-gated:0.5,0.5",
+                     "--workers", workers)
         assert result.returncode == 0, result.stderr
         outputs.append(out.read_text())
     assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) == 600

@@ -28,7 +28,8 @@ def test_cli_flags_reach_the_mixture():
     args = parser.parse_args(["--n-locations", "3", "--format", "compact", "--distractors", "0-2", "--modulus", "23",
                               "--question", "before"])
     spec = data_config_from_args(args).spec()
-    assert (spec.graph.n_locations, spec.surface.format, spec.graph.distractors, spec.graph.modulus) == (3, "compact", (0, 2), 23)
+    shown = (spec.graph.n_locations, spec.surface.format, spec.graph.distractors, spec.graph.modulus)
+    assert shown == (3, "compact", (0, 2), 23)
     assert spec.surface.question == "before"
     assert spec.all_ops() == list(range(2, 21))  # a command's own default
     assert data_config_from_args(parser.parse_args(["--modulus", "0"])).spec().graph.modulus is None

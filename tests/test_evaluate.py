@@ -24,8 +24,9 @@ def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("eval")
     result = cli("pretrain", *[a for s in TINY + [f"train.out={root / 'run'}"] for a in ("--set", s)])
     assert result.returncode == 0, result.stderr[-2000:]
-    result = cli("generate", "--ops", "2-3", "--n", "6", "--format", "compact", "--order", "topological", "--modulus", "23",
-                 "--n-locations", "3", "--n-items", "4", "--distractors", "0-1", "--seed", "5", "--out", str(root / "test.jsonl"))
+    result = cli("generate", "--ops", "2-3", "--n", "6", "--format", "compact", "--order", "topological",
+                 "--modulus", "23", "--n-locations", "3", "--n-items", "4", "--distractors", "0-1", "--seed", "5",
+                 "--out", str(root / "test.jsonl"))
     assert result.returncode == 0, result.stderr
     return root
 

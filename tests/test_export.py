@@ -17,7 +17,8 @@ RECORDS = generate(MixtureSpec.parse(ops="2-4", contexts="zoo,movies", mode="for
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "interplay.cli", "export", *map(str, args)], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "interplay.cli", "export", *map(str, args)], capture_output=True,
+                          text=True)
 
 
 def test_verl_parquet_holds_the_rl_prompt_and_a_gold_its_reward_reads(tmp_path):
@@ -45,7 +46,8 @@ def test_trl_dataset_directory_holds_prompts_and_gold_columns(tmp_path):
 
 def test_the_cli_exports_a_file_or_a_generated_world(tmp_path):
     write_jsonl(tmp_path / "problems.jsonl", RECORDS)
-    assert _cli("--schema", "verl", "--in", tmp_path / "problems.jsonl", "--out", tmp_path / "a.parquet").returncode == 0
+    result = _cli("--schema", "verl", "--in", tmp_path / "problems.jsonl", "--out", tmp_path / "a.parquet")
+    assert result.returncode == 0
     generated = _cli("--schema", "trl", "--n", 12, "--seed", 5, "--ops", "2-4", "--contexts", "zoo,movies",
                      "--mode", "forward=0.5,reverse=0.5", "--out", tmp_path / "b")
     assert generated.returncode == 0, generated.stderr

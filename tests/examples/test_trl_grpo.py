@@ -1,4 +1,5 @@
-"""TRL's GRPOTrainer for real: two steps from a tiny interplay checkpoint on an exported dataset, rewarded by interplay."""
+"""TRL's GRPOTrainer for real: two steps from a tiny interplay checkpoint on an exported dataset, rewarded by
+interplay."""
 
 import importlib.util
 import json

@@ -49,7 +49,8 @@ def test_verl_loads_interplay_reward_and_scores_a_batch(tmp_path):
         data = DataProto.from_dict(
             tensors={"prompts": torch.tensor([prompt]), "responses": torch.tensor([response]),
                      "attention_mask": torch.tensor([mask])},
-            non_tensors={key: np.array([row[key]], dtype=object) for key in ("data_source", "reward_model", "extra_info")})
+            non_tensors={key: np.array([row[key]], dtype=object)
+                         for key in ("data_source", "reward_model", "extra_info")})
         results.append(manager.loop.run_until_complete(manager.run_single(data)))  # the loop verl made
     assert [r["reward_score"] for r in results] == [1.0] * 4 + [0.0] * 4
     assert all(r["reward_extra_info"]["process_accuracy"] == 1.0 for r in results[:4])

@@ -277,9 +277,10 @@ def test_the_demo_under_torchrun_reports_what_one_process_does(runs, tmp_path):
     the same stages (hashes), the same evaluations, the same verdict as the one-process run."""
     root, _ = runs
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29547",
-                             "-m", "interplay.cli", "run", str(RECIPES / "demo.toml"), "--scale", "tiny", "--out",
-                             str(tmp_path / "demo")], capture_output=True, text=True, env=env, timeout=300)
+    result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+                             "--master_port", "29547", "-m", "interplay.cli", "run", str(RECIPES / "demo.toml"),
+                             "--scale", "tiny", "--out", str(tmp_path / "demo")],
+                            capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     one, two = (json.loads((r / "plan.json").read_text())["instances"] for r in (root / "demo", tmp_path / "demo"))
     assert [Path(i["record"]).parent.name for i in one] == [Path(i["record"]).parent.name for i in two]
@@ -293,13 +294,13 @@ def test_the_demo_under_torchrun_reports_what_one_process_does(runs, tmp_path):
 
 def test_a_second_run_does_nothing_new(runs):
     root, _ = runs
-    result = interplay("run", RECIPES / "f1_edge_of_competence.toml", "--scale", "tiny", "--out", root / "f1_edge_of_competence",
-                       "--cache", root / "cache")
+    result = interplay("run", RECIPES / "f1_edge_of_competence.toml", "--scale", "tiny",
+                       "--out", root / "f1_edge_of_competence", "--cache", root / "cache")
     assert result.returncode == 0, result.stderr[-2000:]
     stages = [line for line in result.stderr.splitlines() if line.startswith("[")]
     assert stages and all(line.endswith(": cached") for line in stages)
-    plan = interplay("run", RECIPES / "f1_edge_of_competence.toml", "--scale", "tiny", "--out", root / "f1_edge_of_competence",
-                     "--cache", root / "cache", "--dry-run")
+    plan = interplay("run", RECIPES / "f1_edge_of_competence.toml", "--scale", "tiny",
+                     "--out", root / "f1_edge_of_competence", "--cache", root / "cache", "--dry-run")
     stages, total = plan_rows(plan.stdout)
     assert plan.returncode == 0 and "FLOPs" in plan.stdout.splitlines()[1] and "(0 s to run)" in total
     assert stages and all(re.search(r"  cached \(took [\d.]+ (s|min|h) on .+, \d+ threads\)$", row) for row in stages)
@@ -338,8 +339,8 @@ def test_a_plan_counts_the_problems_of_the_ops_a_cached_probe_found(runs):
     reads its hard ops, and an evaluation's FLOPs are in proportion to its problems."""
     root, _ = runs
     out = root / "f4_process_rewards"
-    plan = interplay("run", RECIPES / "f4_process_rewards.toml", "--scale", "tiny", "--out", out, "--cache", root / "cache",
-                     "--dry-run")
+    plan = interplay("run", RECIPES / "f4_process_rewards.toml", "--scale", "tiny", "--out", out,
+                     "--cache", root / "cache", "--dry-run")
     assert plan.returncode == 0, plan.stderr[-2000:]
     flops = {row.split()[0]: float(row.split()[2]) for row in plan_rows(plan.stdout)[0]}
     records = [json.loads(Path(i["record"]).read_text())
@@ -358,7 +359,8 @@ def test_a_changed_setting_reruns_only_what_depends_on_it(runs, tmp_path):
     text = (RECIPES / "f4_process_rewards.toml").read_text().replace('include = ["_base.toml"]',
                                                                       f'include = ["{RECIPES / "_base.toml"}"]')
     recipe.write_text(text.replace('"rl.lr" = "{rl_lr}"', '"rl.lr" = 1e-4'))
-    result = interplay("run", recipe, "--scale", "tiny", "--out", tmp_path / "out", "--cache", root / "cache", "--dry-run")
+    result = interplay("run", recipe, "--scale", "tiny", "--out", tmp_path / "out", "--cache", root / "cache",
+                       "--dry-run")
     lines = {line.split()[0]: line for line in plan_rows(result.stdout)[0]}
     assert all("  cached (took " in lines[stage] for stage in ("base", "probe", "test"))
     assert lines["rl[reward=strict,seed=0]"].endswith("to run")
@@ -369,7 +371,8 @@ def test_a_broken_recipe_fails_with_one_line(tmp_path):
     recipe.write_text('[recipe]\nfinding = "f1"\n[scale.tiny]\n[stage.rl]\nkind = "rl"\ninit = "base"\n')
     result = interplay("run", recipe, "--scale", "tiny", "--out", tmp_path / "out")
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [f"interplay run: error: {recipe}: stage 'rl': init 'base' is not a stage"]
+    error = f"interplay run: error: {recipe}: stage 'rl': init 'base' is not a stage"
+    assert result.stderr.strip().splitlines() == [error]
 
 
 def test_a_failing_stage_stops_the_run_and_keeps_finished_stages(tmp_path):

@@ -44,4 +44,5 @@ def test_presets():
     assert Transformer(ModelConfig.preset("tiny", vocab_size=1500)).num_parameters() < 1_000_000
     assert 1_000_000 <= Transformer(ModelConfig.preset("cpu", vocab_size=1500)).num_parameters() <= 2_000_000
     paper = ModelConfig.preset("paper", vocab_size=2200)
-    assert (paper.num_layers, paper.hidden_size, paper.num_heads, paper.num_kv_heads, paper.intermediate_size) == (12, 768, 12, 2, 3072)
+    shape = (paper.num_layers, paper.hidden_size, paper.num_heads, paper.num_kv_heads, paper.intermediate_size)
+    assert shape == (12, 768, 12, 2, 3072)

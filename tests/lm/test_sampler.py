@@ -43,7 +43,8 @@ def test_greedy_matches_naive_recomputation_with_mixed_prompt_lengths(model):
 
 def test_stops_at_a_stop_token_and_respects_the_limit(model):
     prompts = [[9, 10, 11], [12]]
-    out = sample(model, prompts, n=8, params=SamplingParams(temperature=1.5, max_new_tokens=25), stop_ids={STOP, 8}, seed=3)
+    out = sample(model, prompts, n=8, params=SamplingParams(temperature=1.5, max_new_tokens=25), stop_ids={STOP, 8},
+                 seed=3)
     assert len(out) == 16
     for completion in out:
         assert 1 <= len(completion) <= 25

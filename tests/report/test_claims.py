@@ -15,7 +15,8 @@ from interplay.report.rundata import RunData
 @pytest.mark.parametrize("kind, low, high, outcome", [
     ("increase", 0.01, 0.2, True), ("increase", -0.1, 0.2, None), ("increase", -0.2, -0.01, False),
     ("increase", 0.0, 0.0, False),
-    ("no_gain", -0.1, NO_GAIN_MARGIN - 0.01, True), ("no_gain", 0.0, 0.2, None), ("no_gain", NO_GAIN_MARGIN + 0.01, 0.3, False),
+    ("no_gain", -0.1, NO_GAIN_MARGIN - 0.01, True), ("no_gain", 0.0, 0.2, None),
+    ("no_gain", NO_GAIN_MARGIN + 0.01, 0.3, False),
 ])
 def test_check_outcomes_follow_the_written_rule(kind, low, high, outcome):
     assert Check("c", kind, Estimate((low + high) / 2, low, high, 10, 1)).outcome() is outcome
@@ -56,10 +57,12 @@ def test_a_floor_stays_undecided_whatever_the_paper_found():
 
 
 def test_verdict_votes_main_claims_only():
-    holds, fails, unsure = (Estimate(0.1, 0.05, 0.2, 9, 1), Estimate(-0.1, -0.2, -0.05, 9, 1), Estimate(0, -0.1, 0.1, 9, 1))
-    assert Section("s", "p", checks=[Check("a", "increase", holds), Check("b", "increase", fails, main=False)]).verdict() == "reproduced"
-    assert Section("s", "p", checks=[Check("a", "increase", holds), Check("b", "increase", fails)]).verdict() == "not reproduced"
-    assert Section("s", "p", checks=[Check("a", "increase", holds), Check("b", "increase", unsure)]).verdict() == "inconclusive"
+    holds, fails = Estimate(0.1, 0.05, 0.2, 9, 1), Estimate(-0.1, -0.2, -0.05, 9, 1)
+    unsure = Estimate(0, -0.1, 0.1, 9, 1)
+    main = Check("a", "increase", holds)
+    assert Section("s", "p", checks=[main, Check("b", "increase", fails, main=False)]).verdict() == "reproduced"
+    assert Section("s", "p", checks=[main, Check("b", "increase", fails)]).verdict() == "not reproduced"
+    assert Section("s", "p", checks=[main, Check("b", "increase", unsure)]).verdict() == "inconclusive"
     assert Section("s", "p", checks=[Check("a", "increase", None)]).verdict() == "inconclusive"
 
 

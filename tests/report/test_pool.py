@@ -12,7 +12,8 @@ from interplay.report.pool import SeedSubset, open_runs
 def evaluated(directory, name: str, solved: list[int]) -> str:
     """An eval record whose two samples a problem at op 5 solve problem i solved[i] times."""
     rows = [{"problem_index": i, "op": 5, "context": "zoo", "sample": s, "strict_correct": s < hits,
-             "answer_correct": s < hits, "errors": [] if s < hits else ["wrong_answer"]} for i, hits in enumerate(solved) for s in range(2)]
+             "answer_correct": s < hits, "errors": [] if s < hits else ["wrong_answer"]}
+            for i, hits in enumerate(solved) for s in range(2)]
     samples, record = directory / f"{name}.jsonl", directory / f"{name}.json"
     samples.write_text("".join(json.dumps(row) + "\n" for row in rows))
     record.write_text(json.dumps({"kind": "eval", "outputs": {"samples": str(samples)}}))

@@ -65,14 +65,16 @@ def test_probes_of_bases_per_seed_label_ops_by_their_mean(tmp_path):
                               for op, p, k, label in zip((2, 3, 4), pass1, pass8, labels)}}
         (tmp_path / f"competence{seed}.json").write_text(json.dumps(competence))
         record = tmp_path / f"probe{seed}.json"
-        record.write_text(json.dumps({"kind": "probe", "outputs": {"competence": str(tmp_path / f"competence{seed}.json")}}))
+        outputs = {"competence": str(tmp_path / f"competence{seed}.json")}
+        record.write_text(json.dumps({"kind": "probe", "outputs": outputs}))
         instances.append({"key": f"probe[seed={seed}]", "stage": "probe", "kind": "probe", "axes": {"seed": str(seed)},
                           "inputs": {}, "record": str(record)})
     (tmp_path / "plan.json").write_text(json.dumps({"finding": "f1", "instances": instances}))
     run = RunData(tmp_path)
     merged = run.competence
     assert merged["probes"] == ["probe[seed=0]", "probe[seed=1]"]
-    assert merged["ops"]["3"]["pass_at_1"] == 0.25 and merged["ops"]["3"]["labels_by_probe"] == ["in-distribution", "edge"]
+    assert merged["ops"]["3"]["pass_at_1"] == 0.25
+    assert merged["ops"]["3"]["labels_by_probe"] == ["in-distribution", "edge"]
     assert [merged["ops"][op]["label"] for op in ("2", "3", "4")] == ["in-distribution", "edge", "edge"]
     assert run.regime_ops() == {"id": [2], "edge": [3, 4], "hard": []}
 

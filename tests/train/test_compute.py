@@ -15,7 +15,8 @@ def test_a_forward_pass_is_two_flops_per_weight_and_token_plus_head_and_attentio
     config = ModelConfig.preset("tiny", vocab_size=100)
     assert forward_flops(config, 10, 0, 0) == 2 * body_parameters(config) * 10
     assert forward_flops(config, 10, 4, 0) - forward_flops(config, 10, 0, 0) == 2 * config.hidden_size * 100 * 4
-    assert forward_flops(config, 10, 0, 8) - forward_flops(config, 10, 0, 0) == 4 * config.num_layers * config.hidden_size * 8 * 10
+    attention = 4 * config.num_layers * config.hidden_size * 8 * 10
+    assert forward_flops(config, 10, 0, 8) - forward_flops(config, 10, 0, 0) == attention
 
 
 def test_training_is_three_forward_passes_and_sampling_one_per_token():

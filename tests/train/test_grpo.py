@@ -46,8 +46,8 @@ def base(tmp_path_factory):
 
 def test_rl_runs_and_logs(base, tmp_path):
     out = tmp_path / "rl"
-    cli("rl", "--init", str(base), *sets(*WORLD, *RL, "rl.steps=3", "rl.curriculum=true", "rl.reward=mixed-gated:0.2,0.8",
-                                         f"rl.out={out}"))
+    cli("rl", "--init", str(base), *sets(*WORLD, *RL, "rl.steps=3", "rl.curriculum=true",
+                                         "rl.reward=mixed-gated:0.2,0.8", f"rl.out={out}"))
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == [1, 2, 3]
     for key in ("reward", "strict", "zero_variance_groups", "kl", "entropy", "response_length", "clip_fraction",
@@ -111,11 +111,12 @@ def test_probe_and_select_through_the_cli(base, tmp_path):
                  "--format", "compact", "--order", "topological", "--modulus", "23", "--n-locations", "3",
                  "--n-items", "4", "--distractors", "0-1", "--max-new-tokens", "48", "--out", str(out))
     report = json.loads((out / "competence.json").read_text())
-    assert set(report["ops"]) == {"2", "3"} and all(r["label"] in ("in-distribution", "edge", "hard") for r in report["ops"].values())
+    assert set(report["ops"]) == {"2", "3"}
+    assert all(r["label"] in ("in-distribution", "edge", "hard") for r in report["ops"].values())
     assert "label" in result.stdout
     selected = tmp_path / "selected.jsonl"
-    cli("select", "--model", str(base), "--pool", str(out / "problems.jsonl"), "--samples", "4", "--max-new-tokens", "48",
-        "--out", str(selected))
+    cli("select", "--model", str(base), "--pool", str(out / "problems.jsonl"), "--samples", "4",
+        "--max-new-tokens", "48", "--out", str(selected))
     rows = [json.loads(line) for line in (out / "problems.jsonl").read_text().splitlines()]
     samples = [json.loads(line) for line in (Path(str(selected) + ".eval") / "samples.jsonl").read_text().splitlines()]
     wins = [sum(s["strict_correct"] for s in samples if s["problem_index"] == i) for i in range(len(rows))]

@@ -24,10 +24,12 @@ def sets(*assignments):
 
 
 def run(*args, processes=1):
-    launcher = ["-m", "torch.distributed.run", "--nproc_per_node", str(processes), "--master_port", "29533"] if processes > 1 else []
+    launcher = (["-m", "torch.distributed.run", "--nproc_per_node", str(processes), "--master_port", "29533"]
+                if processes > 1 else [])
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    result = subprocess.run([sys.executable, *launcher, "-m", "interplay.cli", *args], capture_output=True, text=True, env=env,
-                            timeout=300)  # a deadlocked collective fails the test instead of stalling the suite
+    # The timeout: a deadlocked collective fails the test instead of stalling the suite.
+    result = subprocess.run([sys.executable, *launcher, "-m", "interplay.cli", *args], capture_output=True, text=True,
+                            env=env, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
 
 
@@ -51,7 +53,7 @@ def test_two_processes_train_what_one_process_trains(base, tmp_path, filter_grou
     common = [*WORLD, *RL, f"rl.filter_groups={filter_groups}"]
     run("rl", "--init", str(base), *sets(*common, f"rl.out={tmp_path / 'one'}"))
     run("rl", "--init", str(base), *sets(*common, f"rl.out={tmp_path / 'two'}"), processes=2)
-    one, two = load_file(tmp_path / "one" / "final" / "model.safetensors"), load_file(tmp_path / "two" / "final" / "model.safetensors")
+    one, two = (load_file(tmp_path / run / "final" / "model.safetensors") for run in ("one", "two"))
     start = load_file(base / "model.safetensors")
     assert max((one[k] - start[k]).abs().max().item() for k in one) > 1e-3  # the run trained
     assert max((one[k] - two[k]).abs().max().item() for k in one) < 1e-4

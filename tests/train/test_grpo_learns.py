@@ -35,7 +35,8 @@ def sets(*assignments):
 
 
 def strict_pass1_by_op(model, test, out) -> dict[int, float]:
-    cli("eval", "--model", str(model), "--data", str(test), "--samples", "16", "--max-new-tokens", "80", "--out", str(out))
+    cli("eval", "--model", str(model), "--data", str(test), "--samples", "16", "--max-new-tokens", "80",
+        "--out", str(out))
     by_op = json.loads((out / "results.json").read_text())["by_op"]
     return {int(op): row["pass_at_k"]["1"]["value"] for op, row in by_op.items()}
 
@@ -43,9 +44,9 @@ def strict_pass1_by_op(model, test, out) -> dict[int, float]:
 @pytest.fixture(scope="module")
 def edge(tmp_path_factory):
     root = tmp_path_factory.mktemp("grpo_learns")
-    cli("pretrain", *sets("model.preset=tiny", "model.num_layers=3", "data.ops=2-3:0.97,4:0.03", *WORLD, "train.seq_len=128",
-                          "train.batch_size=16", "train.lr=3e-3", "train.min_lr=3e-4", "train.loss_on=solution",
-                          "train.tokens=1500000", "train.eval_every=1000", "train.dtype=fp32",
+    cli("pretrain", *sets("model.preset=tiny", "model.num_layers=3", "data.ops=2-3:0.97,4:0.03", *WORLD,
+                          "train.seq_len=128", "train.batch_size=16", "train.lr=3e-3", "train.min_lr=3e-4",
+                          "train.loss_on=solution", "train.tokens=1500000", "train.eval_every=1000", "train.dtype=fp32",
                           f"train.out={root / 'base'}"))
     cli("generate", "--ops", "3-5", "--n", "150", "--seed", "4242", *SURFACE, "--out", str(root / "test.jsonl"))
     base = strict_pass1_by_op(root / "base" / "final", root / "test.jsonl", root / "eval_base")

@@ -16,7 +16,8 @@ def test_group_advantages_by_hand():
     std = math.sqrt(1 / 3)  # unbiased std of (1, 0, 0, 1)
     expected = torch.tensor([[0.5 / std, -0.5 / std, -0.5 / std, 0.5 / std], [0.0, 0.0, 0.0, 0.0]])
     assert torch.allclose(group_advantages(rewards), expected, atol=1e-5)
-    assert torch.allclose(group_advantages(rewards, norm_by_std=False), torch.tensor([[0.5, -0.5, -0.5, 0.5], [0, 0, 0, 0.0]]))
+    centred = torch.tensor([[0.5, -0.5, -0.5, 0.5], [0, 0, 0, 0.0]])
+    assert torch.allclose(group_advantages(rewards, norm_by_std=False), centred)
     assert zero_variance_groups(rewards).tolist() == [False, True]
     assert group_advantages(torch.tensor([[0.7]])).item() == 0.0
 
@@ -33,8 +34,10 @@ def test_aggregation_modes(mode, expected):
 
 @pytest.mark.parametrize("mode", ["token-mean", "seq-mean-token-sum", "seq-mean-token-mean", "seq-mean-token-sum-norm"])
 def test_micro_batches_add_up_to_the_batch(mode):
-    values, mask = torch.rand(5, 4), torch.tensor([[1, 1, 0, 0], [1, 1, 1, 1], [1, 0, 0, 0], [1, 1, 1, 0], [1, 1, 0, 0]])
-    parts = [aggregate(values[i:i + 2], mask[i:i + 2], mode, total_rows=5, total_tokens=int(mask.sum())) for i in (0, 2, 4)]
+    values = torch.rand(5, 4)
+    mask = torch.tensor([[1, 1, 0, 0], [1, 1, 1, 1], [1, 0, 0, 0], [1, 1, 1, 0], [1, 1, 0, 0]])
+    parts = [aggregate(values[i:i + 2], mask[i:i + 2], mode, total_rows=5, total_tokens=int(mask.sum()))
+             for i in (0, 2, 4)]
     assert sum(parts).item() == pytest.approx(aggregate(values, mask, mode).item())
 
 
@@ -60,7 +63,8 @@ def test_clipping_cases_by_hand():
     advantages = torch.tensor([[1.0, 1.0, -1.0, -1.0]])
     mask = torch.ones(1, 4)
     loss, stats = policy_loss(ratio.log(), old, advantages, mask, clip_low=0.2, clip_high=0.3)
-    # A>0, r=1.5: clipped to 1.3 -> -1.3 | A>0, r=0.5: min keeps -0.5 (unclipped is larger loss... max(-0.5, -0.8) = -0.5)
+    # A>0, r=1.5: clipped to 1.3 -> -1.3 | A>0, r=0.5: min keeps -0.5 (the unclipped loss is the larger:
+    #                                                  max(-0.5, -0.8) = -0.5)
     # A<0, r=1.1: max(1.1, 1.1) = 1.1       | A<0, r=0.7: max(0.7, 0.8) = 0.8 (clipped at 1 - 0.2)
     assert loss.item() == pytest.approx((-1.3 - 0.5 + 1.1 + 0.8) / 4)
     assert stats["clip_fraction"] == pytest.approx(2 / 4)

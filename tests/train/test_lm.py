@@ -65,7 +65,8 @@ def test_a_tiny_model_learns_below_the_unigram_loss(tmp_path):
     out = tmp_path / "run"
     pretrain(out, "train.tokens=250000", "train.loss_on=solution", "train.eval_every=1000")
     config = load_config(LMRunConfig, out / "config.toml")
-    batch = make_packer("documents", config.data.spec(), 0, load_tokenizer(out / "tokenizer.json"), 128, "solution").batch(64)
+    tokenizer = load_tokenizer(out / "tokenizer.json")
+    batch = make_packer("documents", config.data.spec(), 0, tokenizer, 128, "solution").batch(64)
     counts = Counter(batch.targets[batch.loss_mask].tolist())
     total = sum(counts.values())
     unigram = -sum(c / total * math.log(c / total) for c in counts.values())
@@ -157,7 +158,8 @@ def test_ddp_on_two_processes_matches_one_process(tmp_path):
     sets = [a for s in TINY + [f"train.out={tmp_path / 'ddp'}", *steps] for a in ("--set", s)]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port",
-                             "29517", "-m", "interplay.cli", "pretrain", *sets], capture_output=True, text=True, env=env, timeout=300)
+                             "29517", "-m", "interplay.cli", "pretrain", *sets],
+                            capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     single, ddp = weights(tmp_path / "single" / "final"), weights(tmp_path / "ddp" / "final")
     assert max((single[k] - ddp[k]).abs().max().item() for k in single) < 1e-4

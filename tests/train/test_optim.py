@@ -83,8 +83,8 @@ def test_state_dict_round_trip_continues_identically():
     assert all(torch.equal(model.state_dict()[k], expected[k]) for k in expected)
 
 
-@pytest.mark.parametrize("key, value", [("train.optimizer", "sgd"), ("train.dtype", "fp8"), ("train.muon_ns_dtype", "f16"),
-                                        ("train.packing", "bins")])
+@pytest.mark.parametrize("key, value", [("train.optimizer", "sgd"), ("train.dtype", "fp8"),
+                                        ("train.muon_ns_dtype", "f16"), ("train.packing", "bins")])
 def test_a_bad_optimizer_or_dtype_name_is_one_line_naming_the_key(key, value):
     result = subprocess.run([sys.executable, "-m", "interplay.cli", "pretrain", "--set", f"{key}={value}"],
                             capture_output=True, text=True)

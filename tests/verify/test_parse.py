@@ -15,7 +15,8 @@ PAPER_CHAIN = ("Define adult owl in South Zoo as g; so g = 12. Define adult crow
                "Define adult eagle in South Zoo as d; so d = 8. Define total number of adult animals in South Zoo as "
                "P; o = g + K = 12 + 4 = 16; v = o + d = 16 + 8 = 24; so P = 2 * v = 2 * 24 = 48. Answer: 48.")
 
-SCHOOL, MEDICAL, TOTAL = "elementary school in hawkesbury", "regional medical school in hawkesbury", "total number of schools in hawkesbury"
+SCHOOL, MEDICAL = "elementary school in hawkesbury", "regional medical school in hawkesbury"
+TOTAL = "total number of schools in hawkesbury"
 
 
 def test_paper_example():
@@ -28,7 +29,8 @@ def test_paper_example():
 def test_chained_sums_are_followed_through_intermediate_letters():
     parsed = parse_solution(PAPER_CHAIN)
     total = parsed.nodes["total number of adult animals in south zoo"]
-    assert total.value == 48 and total.parents == {"adult owl in south zoo", "adult crow in south zoo", "adult eagle in south zoo"}
+    assert total.value == 48
+    assert total.parents == {"adult owl in south zoo", "adult crow in south zoo", "adult eagle in south zoo"}
 
 
 def test_tags_whitespace_case_and_step_order():
@@ -51,7 +53,8 @@ def test_wrong_arithmetic_is_recorded():
 
 
 def test_modulus_aware_arithmetic():
-    text = "Define adult owl in South Zoo as a; so a = 20. Define adult crow in South Zoo as b; so b = 2 * a = 2 * 20 = 17."
+    text = ("Define adult owl in South Zoo as a; so a = 20. "
+            "Define adult crow in South Zoo as b; so b = 2 * a = 2 * 20 = 17.")
     assert parse_solution(text, modulus=23).arithmetic_errors == 0
     assert parse_solution(text).arithmetic_errors == 1
 
@@ -72,7 +75,8 @@ def test_generated_solutions_parse_to_their_graph(seed, fmt, modulus):
     parsed = parse_solution(record["solution"], modulus)
     assert parsed.answer == record["answer"] and parsed.arithmetic_errors == 0
     assert {n.name: (set(n.parents), n.value) for n in parsed.nodes.values()} == {
-        normalize_name(n["name"]): ({normalize_name(p) for p in n["parents"]}, n["value"]) for n in record["graph"]["nodes"]}
+        normalize_name(n["name"]): ({normalize_name(p) for p in n["parents"]}, n["value"])
+        for n in record["graph"]["nodes"]}
 
 
 @given(st.text(max_size=400))

@@ -9,7 +9,8 @@ from interplay.verify.compare import gold_from_record, verify
 from interplay.verify.rewards import _REWARDS, compute_score, get_reward, register_reward, reward_names, trl_reward
 from interplay.world.mixture import MixtureSpec, problem_at
 
-RECORD = next(r for i in range(100) if len((r := problem_at(MixtureSpec.parse(ops="6", format="compact"), 0, i))["graph"]["nodes"]) >= 3)
+RECORD = next(r for i in range(100)
+              if len((r := problem_at(MixtureSpec.parse(ops="6", format="compact"), 0, i))["graph"]["nodes"]) >= 3)
 GOLD = gold_from_record(RECORD)
 RIGHT = verify(RECORD["solution"], GOLD)
 # Right answer, first step's value wrong: process accuracy < 1.

@@ -50,7 +50,8 @@ def test_problem_at_depends_only_on_seed_index_and_spec():
     alone = problem_at(spec, 3, 57)
     assert alone == next(r for i, r in stream(spec, 3, start=50) if i == 57)
     assert problem_at(spec, 4, 57) != alone
-    assert problem_at(MixtureSpec.parse(ops="2-12", contexts="zoo,movies", format="compact"), 3, 57)["id"] == alone["id"]
+    wider = MixtureSpec.parse(ops="2-12", contexts="zoo,movies", format="compact")
+    assert problem_at(wider, 3, 57)["id"] == alone["id"]
 
 
 def test_weights_shape_the_mixture():

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from interplay.world.contexts import get_context
 from interplay.world.graph import GraphSettings, sample_graph
 from interplay.world.render import (
-    EXTRA_LETTERS, SINGLE_LETTERS, SurfaceSettings, _fresh_letters, content_id, prompt_text, render_record, training_text,
+    EXTRA_LETTERS, SINGLE_LETTERS, SurfaceSettings, _fresh_letters, content_id, prompt_text, render_record,
+    training_text,
 )
 
 STEP = re.compile(r"Define (?P<name>[^;]+?) as (?P<letter>\w+); (?P<body>[^.]*)\.")
@@ -33,7 +34,8 @@ def test_paper_format_follows_the_rules(op, seed):
     assert len(all_letters) == len(set(all_letters)), "a letter is reused inside one problem"
     for (_, letter, body), node in zip(steps, record["graph"]["nodes"]):
         final = body.split("; ")[-1]
-        assert final.startswith(f"so {letter} = ") and final.endswith(f"= {node['value']}") or final == f"so {letter} = {node['value']}"
+        assert (final.startswith(f"so {letter} = ") and final.endswith(f"= {node['value']}")
+                or final == f"so {letter} = {node['value']}")
 
 
 @given(seed=st.integers(0, 10**6))
@@ -113,7 +115,8 @@ def test_content_id_ignores_surface_but_not_substance():
     a = _record(seed=4, fmt="paper")
     b = _record(seed=4, fmt="compact", order="topological")
     assert a["id"] == b["id"]
-    changed = {**a["graph"], "nodes": [{**a["graph"]["nodes"][0], "value": a["graph"]["nodes"][0]["value"] + 1}, *a["graph"]["nodes"][1:]]}
+    first, *rest = a["graph"]["nodes"]
+    changed = {**a["graph"], "nodes": [{**first, "value": first["value"] + 1}, *rest]}
     assert content_id(a["context"], a["question"], changed) != a["id"]
 
 
@@ -166,4 +169,5 @@ def test_a_question_in_the_name_form_names_the_asked_quantity_as_its_step_does(o
     assert f"Define {asked} as " in named["solution"]
     assert {k: v for k, v in named.items() if k not in ("question", "id")} == {
         k: v for k, v in worded.items() if k not in ("question", "id")}
-    assert worded == render_record(graph, get_context(context), random.Random(seed + 1), 5, 5, SurfaceSettings("compact"))
+    assert worded == render_record(graph, get_context(context), random.Random(seed + 1), 5, 5,
+                                   SurfaceSettings("compact"))

@@ -98,11 +98,13 @@ def test_a_mix_of_modes_draws_both_and_forward_streams_are_unchanged():
     mixed = MixtureSpec.parse(ops="3-6", mode="forward=0.5,reverse=0.5")
     modes = [problem_at(mixed, 0, i)["mode"] for i in range(200)]
     assert 60 < modes.count("reverse") < 140
-    assert problem_at(MixtureSpec.parse(ops="3-6", mode="forward"), 0, 7) == problem_at(MixtureSpec.parse(ops="3-6"), 0, 7)
+    forward = MixtureSpec.parse(ops="3-6", mode="forward")
+    assert problem_at(forward, 0, 7) == problem_at(MixtureSpec.parse(ops="3-6"), 0, 7)
 
 
 def test_forms_are_written_so_the_verifier_reads_them_back():
-    assert [format_linear(*f) for f in [(0, 7), (1, 0), (-1, 5), (3, -4), (2, 1)]] == ["7", "x", "-x + 5", "3*x - 4", "2*x + 1"]
+    forms = [(0, 7), (1, 0), (-1, 5), (3, -4), (2, 1)]
+    assert [format_linear(*f) for f in forms] == ["7", "x", "-x + 5", "3*x - 4", "2*x + 1"]
     assert [operand(*f) for f in [(0, 7), (2, 0), (-1, 0), (1, 1), (0, -3)]] == ["7", "2*x", "(-x)", "(x + 1)", "(-3)"]
     assert solving_steps("L", (22, 5), 2, 23) == ("We know L = 2, so 22*x + 5 = 2. Subtract 5 from both sides: "
                                                  "22*x = 20. Divide both sides by 22 modulo 23: x = 3.")

@@ -119,7 +119,8 @@ def slip_wrong_then_right(solution, rng):
     step = rng.choice(_steps(solution))
     value = step["body"].rsplit("= ", 1)[-1]
     w = _fresh(solution, rng)
-    return solution[:step.start()] + f"Define {step['name']} as {w}; so {w} = {_wrong(value)}. " + solution[step.start():]
+    wrong = f"Define {step['name']} as {w}; so {w} = {_wrong(value)}. "
+    return solution[:step.start()] + wrong + solution[step.start():]
 
 
 def slip_right_then_wrong(solution, rng):
@@ -134,7 +135,8 @@ def slip_unassigned_letter(solution, rng):
     for step in _steps(solution):
         if re.fullmatch(r"so \w+ = \d+", step["body"]):
             f = _fresh(solution, rng)
-            return _replace_step(solution, step, f"Define {step['name']} as {step['own']}; so {f} = {step['body'].split('= ')[1]}.")
+            value = step["body"].split("= ")[1]
+            return _replace_step(solution, step, f"Define {step['name']} as {step['own']}; so {f} = {value}.")
 
 
 def slip_extra_step(solution, rng):
@@ -191,7 +193,8 @@ def slip_lines(rng: random.Random) -> list[tuple[str, dict, str]]:
                     lines.append((f"slip:{kind}", record, solution))
             wrong = record["solution"].replace(f"Answer: {record['answer']}.", f"Answer: {record['answer'] + 1}.")
             lines.append(("slip:wrong_answer", record, wrong))
-    return [(source, record, f" {text} </solution> <answer> {_answer_of(text)} </answer>") for source, record, text in lines]
+    return [(source, record, f" {text} </solution> <answer> {_answer_of(text)} </answer>")
+            for source, record, text in lines]
 
 
 def reverse_lines(rng: random.Random) -> list[tuple[str, dict, str]]:
@@ -200,12 +203,14 @@ def reverse_lines(rng: random.Random) -> list[tuple[str, dict, str]]:
         spec = MixtureSpec.parse(ops=str(op), format="paper", contexts="zoo,movies,teachers", mode="reverse")
         for index in range(SLIP_PROBLEMS_PER_OP):
             record = problem_at(spec, 0, index)
-            lines.append(("reverse:gold", record, record["solution"]))
-            scaled = re.search(r"= (\d+)\*x(?: [-+] \d+)?\. ", record["solution"])  # a step's own form
+            solution = record["solution"]
+            lines.append(("reverse:gold", record, solution))
+            scaled = re.search(r"= (\d+)\*x(?: [-+] \d+)?\. ", solution)  # a step's own form
             if scaled:
-                slip = record["solution"][:scaled.start(1)] + str(int(scaled[1]) + 1) + record["solution"][scaled.end(1):]
+                slip = solution[:scaled.start(1)] + str(int(scaled[1]) + 1) + solution[scaled.end(1):]
                 lines.append(("reverse:coefficient", record, slip))
-    return [(source, record, f" {text} </solution> <answer> {_answer_of(text)} </answer>") for source, record, text in lines]
+    return [(source, record, f" {text} </solution> <answer> {_answer_of(text)} </answer>")
+            for source, record, text in lines]
 
 
 def _answer_of(text: str) -> str:
