@@ -9,7 +9,7 @@ DEMO_DIR ?= runs/demo
 # tests/conftest.py gives (slowest files first). PARALLEL= runs it in one process.
 PARALLEL ?= -n auto --maxprocesses 4 --dist loadfile --no-loadscope-reorder
 
-.PHONY: demo test test-no-bf16 venv bench clean
+.PHONY: demo test test-no-bf16 lint venv bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,8 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 venv: $(VENV)/.installed
 
-# The whole pipeline on 2 cores in about 3 minutes (2.6 on a 2-core Xeon): generate -> pre-train -> GRPO -> eval -> report
+# The whole pipeline on 2 cores in about 3 minutes (2.6 on a 2-core Xeon):
+# generate -> pre-train -> GRPO -> eval -> report
 # (recipes/demo.toml). The report lands in $(DEMO_DIR)/report/report.md and report.html.
 demo: venv
 	$(BIN)/interplay run recipes/demo.toml --scale cpu --out $(DEMO_DIR)
@@ -35,6 +36,11 @@ test: venv
 # no test's outcome may depend on which one CI's machine has.
 test-no-bf16: venv
 	INTERPLAY_CPU_BF16=0 $(BIN)/python -m pytest $(PARALLEL)
+
+# Lines of at most 120 characters and pyflakes' checks ([tool.ruff.lint] in pyproject.toml); CI runs it after
+# the suite.
+lint: venv
+	$(BIN)/ruff check src tests benchmarks examples
 
 bench: venv
 	$(BIN)/python benchmarks/generate.py
