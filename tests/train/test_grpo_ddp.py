@@ -53,7 +53,7 @@ def test_two_processes_train_what_one_process_trains(base, tmp_path, filter_grou
     common = [*WORLD, *RL, f"rl.filter_groups={filter_groups}"]
     run("rl", "--init", str(base), *sets(*common, f"rl.out={tmp_path / 'one'}"))
     run("rl", "--init", str(base), *sets(*common, f"rl.out={tmp_path / 'two'}"), processes=2)
-    one, two = (load_file(tmp_path / run / "final" / "model.safetensors") for run in ("one", "two"))
+    one, two = (load_file(tmp_path / name / "final" / "model.safetensors") for name in ("one", "two"))
     start = load_file(base / "model.safetensors")
     assert max((one[k] - start[k]).abs().max().item() for k in one) > 1e-3  # the run trained
     assert max((one[k] - two[k]).abs().max().item() for k in one) < 1e-4

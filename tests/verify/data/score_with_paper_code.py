@@ -127,7 +127,8 @@ def slip_right_then_wrong(solution, rng):
     step = rng.choice(_steps(solution))
     value = step["body"].rsplit("= ", 1)[-1]
     w = _fresh(solution, rng)
-    return solution[:step.end()] + f" Define {step['name']} as {w}; so {w} = {_wrong(value)}." + solution[step.end():]
+    wrong = f" Define {step['name']} as {w}; so {w} = {_wrong(value)}."
+    return solution[:step.end()] + wrong + solution[step.end():]
 
 
 def slip_unassigned_letter(solution, rng):
