@@ -4,9 +4,10 @@ predicts at this machine's timed rates beside the sampling and update seconds ea
     python benchmarks/rl_estimate.py --cache runs/stages
 
 For every rl stage in the cache (its train/config.toml, train/metrics.jsonl and final model): the FLOPs
-its settings give, at the rates experiments/speed.py times here for its model and dtype, with the
+of the steps it logged, at the rates experiments/speed.py times here for its model and dtype, with the
 sampling speedup and the share of groups DAPO's filter keeps that estimates.py assumes, against the seconds
-logged; also the share of groups its updates really kept. A ratio of 1 is an exact estimate. Run it
+logged; also the share of groups its updates really kept and, for a stage with a FLOP budget (rl.max_flops), the
+steps the budget buys by the estimate against the steps it ran. A ratio of 1 is an exact estimate. Run it
 on the machine the stages ran on, with nothing else running (each stage's CPU is printed). The last
 line is `sample_ratio=<estimate / logged> update_ratio=<estimate / logged>` over all stages.
 """
@@ -22,6 +23,7 @@ from interplay.experiments import estimates
 from interplay.experiments.gpu import Cost
 from interplay.experiments.runner import machine
 from interplay.experiments.speed import measure_rates
+from interplay.experiments.stages import rl_config
 from interplay.lm.hf import config_from_qwen2
 
 
@@ -53,11 +55,17 @@ def main() -> None:
         if key not in rates:
             rates[key] = measure_rates(model_config, config["rl"]["dtype"])
         rate = rates[key]
-        cost = estimates.estimate("rl", settings, config["data"], model_config, 0)
         sample_s, update_s, steps, kept = logged(stage / "train")
-        share = steps / config["rl"]["steps"]  # a stopped stage logged fewer steps than its settings ask
-        estimated = (estimates.cpu_seconds("rl", Cost(sample_flops=share * cost.sample_flops), rate),
-                     estimates.cpu_seconds("rl", Cost(train_flops=share * cost.train_flops), rate))
+        if settings.get("rl.max_flops"):  # the steps its FLOP budget buys by estimates.py, against the steps it ran
+            run = rl_config(settings, config["data"], Path("."))
+            budgeted = estimates.rl_steps(run.rl, estimates.rl_step(run, model_config))
+            print(f"{stage.name}: its budget of {run.rl.max_flops:.3g} FLOPs buys {budgeted} steps by the estimate; "
+                  f"it ran {steps}")
+        settings.pop("rl.max_flops", None)
+        # the seconds of the steps it logged (a stopped or budgeted stage ran fewer than its rl.steps)
+        cost = estimates.estimate("rl", {**settings, "rl.steps": steps}, config["data"], model_config, 0)
+        estimated = (estimates.cpu_seconds("rl", Cost(sample_flops=cost.sample_flops), rate),
+                     estimates.cpu_seconds("rl", Cost(train_flops=cost.train_flops), rate))
         for name, estimate, seconds in (("sample", estimated[0], sample_s), ("update", estimated[1], update_s)):
             totals[name][0] += estimate
             totals[name][1] += seconds

@@ -1,10 +1,14 @@
 """--dry-run's estimates: every kind that runs a model has a cost and a GPU memory, and an RL stage's cost
-follows its steps and stops at its FLOP budget."""
+follows its steps and stops at its FLOP budget as the trainer counts it."""
+
+import math
+from pathlib import Path
 
 import pytest
 
-from interplay.experiments.estimates import COSTS, MEMORIES, estimate, gpu_memory, model_config_for
-from interplay.experiments.stages import KINDS
+from interplay.experiments.estimates import (COSTS, MEMORIES, estimate, gpu_memory, model_config_for, rl_step,
+                                             rl_steps)
+from interplay.experiments.stages import KINDS, rl_config
 
 WORLD = {"ops": "2-4", "format": "compact"}
 
@@ -27,8 +31,26 @@ def test_rl_cost_follows_its_steps_and_stops_at_its_budget(tiny):
     ten, twenty = (estimate("rl", {"rl.steps": steps}, WORLD, tiny, 0) for steps in (10, 20))
     assert ten.train_flops > 0 and ten.sample_flops > 0
     assert twenty.flops == pytest.approx(2 * ten.flops)
-    capped = estimate("rl", {"rl.steps": 20, "rl.max_flops": ten.flops / 2}, WORLD, tiny, 0)
-    assert capped.flops == pytest.approx(ten.flops / 2)
+    capped = estimate("rl", {"rl.steps": 20, "rl.max_flops": 0.999 * ten.flops / 2}, WORLD, tiny, 0)
+    assert capped.flops == pytest.approx(ten.flops / 2)  # the step that crosses the budget runs whole
+
+
+def test_a_budget_buys_the_steps_the_trainer_counts_whatever_the_filter_drops(tiny):
+    """train/grpo.py counts every row's update toward rl.max_flops, trained or filtered out: a filtered run
+    buys the same steps with its budget and runs fewer FLOPs in them."""
+    settings = {"rl.steps": 1000, "rl.max_flops": 1e10}
+    whole, filtered = (rl_config({**settings, "rl.filter_groups": f}, WORLD, Path(".")) for f in (False, True))
+    steps = [rl_steps(run.rl, rl_step(run, tiny)) for run in (whole, filtered)]
+    assert steps[0] == steps[1] < 1000
+    step = rl_step(whole, tiny)
+    assert steps[0] == math.ceil(1e10 / (step.sample + step.counted_update))
+    costs = [estimate("rl", {**settings, "rl.filter_groups": f}, WORLD, tiny, 0) for f in (False, True)]
+    assert costs[1].sample_flops == costs[0].sample_flops and costs[1].train_flops < costs[0].train_flops
+
+
+def test_longer_problems_make_longer_rl_steps(tiny):
+    short, long = (rl_step(rl_config({"rl.steps": 1}, {**WORLD, "ops": ops}, Path(".")), tiny) for ops in ("2", "8"))
+    assert long.sample > short.sample and long.counted_update > short.counted_update
 
 
 def test_a_probe_costs_in_proportion_to_its_problems(tiny):

@@ -11,7 +11,9 @@ kind runs (experiments/code.py), and a better estimate must not throw away a cac
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from typing import NamedTuple
 from pathlib import Path
 
 from interplay.experiments.gpu import Cost, Memory, memory
@@ -26,6 +28,7 @@ from interplay.experiments.stages import lm_config, rl_config
 RL_SAMPLE_SPEEDUP = 1.45
 FILTERED_GROUPS_KEPT = 0.25  # the share of groups an update trains on under rl.filter_groups (strict reward)
 _PROMPT_TOKENS = 120  # a typical compact-format prompt, for estimates only
+_SIZING_PROBLEMS = 32  # problems drawn to size an RL stage's prompts and responses
 _LOSS_SHARE = 0.35  # share of tokens with loss (and output projection) under loss_on = "solution"
 
 COSTS: dict[str, Callable[..., Cost]] = {}  # kind -> (settings, world, model_config, problems) -> Cost
@@ -88,21 +91,61 @@ def _lm_memory(settings: dict, world: dict, model_config) -> Memory:
     return memory("pretrain", model_config, train.batch_size // train.grad_accum, train.seq_len, share)
 
 
-@cost_of("rl")
-def _rl_cost(settings: dict, world: dict, model_config, problems: int) -> Cost:
+def _episode_tokens(config) -> tuple[float, float]:
+    """Mean tokens of a prompt and of a gold response (solution and answer, capped at rl.max_new_tokens) of an RL
+    stage's (an RLRunConfig's) problems: samples run about as long as the gold, and prompts grow with the op as
+    solutions do."""
+    from interplay.lm.tokenizer import build_tokenizer, encode_record
+    from interplay.world.mixture import generate
+    from interplay.world.render import prompt_text, training_text
+
+    tokenizer = build_tokenizer(max_number=config.data.max_number(), reverse=config.data.has_reverse())
+    records = generate(config.data.spec(), seed=0, n=_SIZING_PROBLEMS)
+    prompts = [len(encode_record(tokenizer, prompt_text(r))) for r in records]
+    wholes = [len(encode_record(tokenizer, training_text(r))) for r in records]
+    responses = [min(whole - prompt, config.rl.max_new_tokens) for prompt, whole in zip(prompts, wholes)]
+    return sum(prompts) / len(records), sum(responses) / len(records)
+
+
+class RLStep(NamedTuple):
+    """One GRPO step's FLOPs: sampling, the update as it runs (DAPO's filter trains only the kept groups) and
+    the update as train/grpo.py counts it toward rl.max_flops (every row, kept or not)."""
+    sample: float
+    update: float
+    counted_update: float
+
+
+def rl_step(config, model_config) -> RLStep:
+    """An RL stage's (an RLRunConfig's) step, on prompts and responses as long as its problems' and their gold's."""
     from interplay.train.compute import forward_flops, rl_update_passes, sampling_flops
 
-    rl = rl_config(settings, world, Path(".")).rl
-    rollouts = rl.steps * rl.prompts_per_step * rl.group_size
-    response = rl.max_new_tokens / 3
-    context = _PROMPT_TOKENS + response / 2
+    rl = config.rl
+    rollouts = rl.prompts_per_step * rl.group_size
+    prompt, response = _episode_tokens(config)
+    context = prompt + rl.max_new_tokens / 2  # as train/grpo.py counts it
     sample = sampling_flops(model_config, int(rollouts * response), context)
-    passes = rl_update_passes(rl.ppo_epochs, rl.kl_loss_coef > 0)
+    tokens, loss_tokens = int(rollouts * (prompt + response)), int(rollouts * response)
+    counted = rl_update_passes(rl.ppo_epochs, rl.kl_loss_coef > 0) * forward_flops(model_config, tokens, loss_tokens,
+                                                                                    context)
     kept = FILTERED_GROUPS_KEPT if rl.filter_groups else 1.0
-    tokens, loss_tokens = int(rollouts * (_PROMPT_TOKENS + response)), int(rollouts * response)
-    train = kept * passes * forward_flops(model_config, tokens, loss_tokens, context)
-    scale = min(1.0, rl.max_flops / (sample + train)) if rl.max_flops else 1.0
-    return Cost(train_flops=train * scale, sample_flops=sample * scale)
+    return RLStep(sample, kept * counted, counted)
+
+
+def rl_steps(rl, step: RLStep) -> int:
+    """The steps an RL stage (its RLConfig) runs: rl.steps, or fewer where its FLOP budget stops it first. The
+    budget is spent at the trainer's count, in which a filtered group's rows cost an update they never get:
+    counted at the filtered update's FLOPs instead, finding 3's budgets bought ~3x the steps the trainer ran."""
+    if not rl.max_flops:
+        return rl.steps
+    return min(rl.steps, math.ceil(rl.max_flops / (step.sample + step.counted_update)))
+
+
+@cost_of("rl")
+def _rl_cost(settings: dict, world: dict, model_config, problems: int) -> Cost:
+    config = rl_config(settings, world, Path("."))
+    step = rl_step(config, model_config)
+    steps = rl_steps(config.rl, step)
+    return Cost(train_flops=steps * step.update, sample_flops=steps * step.sample)
 
 
 @memory_of("rl")
