@@ -54,7 +54,7 @@ def test_a_change_to_the_model_reruns_every_kind_that_imports_it(package):
 def test_an_estimate_changes_no_stage(package):
     """Only --dry-run reads experiments/estimates.py: a better estimate keeps every cached stage."""
     before = digests(package)
-    edit(package, "experiments/estimates.py", "response = rl.max_new_tokens / 3", "response = rl.max_new_tokens / 4")
+    edit(package, "experiments/estimates.py", "_SIZING_PROBLEMS = 32", "_SIZING_PROBLEMS = 64")
     edit(package, "experiments/estimates.py", "_PROMPT_TOKENS = 120", "_PROMPT_TOKENS = 150")
     assert digests(package) == before
 

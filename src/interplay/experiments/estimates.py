@@ -13,19 +13,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import NamedTuple
 from pathlib import Path
+from typing import NamedTuple
 
+from interplay.errors import UserError
 from interplay.experiments.gpu import Cost, Memory, memory
 from interplay.experiments.stages import lm_config, rl_config
 
 # GRPO samples faster than the rate speed.py times on a small batch: 512 sequences at once. Its
 # updates run at the timed training rate, but with DAPO's filter only on the groups whose rewards
-# differ: 20-36% of them with the strict reward, 61% with outcome-only, in the nine cpu-scale RL
-# stages of 2026-12-04/05 (a Zen 4, bf16). Fitted to them with benchmarks/rl_estimate.py over five
-# timings (which differ by up to 1.4x from one to the next): sampling 1.2-1.7x the timed rate
-# (median 1.43; short ID answers run ~2x that), updates 0.85-1.2x per kept group (median 1.01).
-RL_SAMPLE_SPEEDUP = 1.45
+# differ. Fitted with benchmarks/rl_estimate.py to the nine RL stages of 2026-12-05 on a 2-core Xeon
+# (model 167, AMX, bf16; findings 1, 3 and 4 on one base), with prompts and responses sized from each
+# stage's problems: sampling ran 1.3-1.9x the timed rate (1.65 over all nine; the timing itself varies
+# ~10% from one call to the next). Updates took 0.8-1.2x the estimate below in the strict-reward stages
+# at the edge (31-48% of groups kept, estimated as 25%), 1.6x at the ID ops (39%), 2x with outcome-only
+# (69%) and 0.1x at the hard ops (3%). The fit before, 1.45 on a Zen 4, assumed responses a third of
+# the cap, shorter than the gold at the edge ops, so it read low there.
+RL_SAMPLE_SPEEDUP = 1.65
 FILTERED_GROUPS_KEPT = 0.25  # the share of groups an update trains on under rl.filter_groups (strict reward)
 _PROMPT_TOKENS = 120  # a typical compact-format prompt, for estimates only
 _SIZING_PROBLEMS = 32  # problems drawn to size an RL stage's prompts and responses
@@ -94,13 +98,17 @@ def _lm_memory(settings: dict, world: dict, model_config) -> Memory:
 def _episode_tokens(config) -> tuple[float, float]:
     """Mean tokens of a prompt and of a gold response (solution and answer, capped at rl.max_new_tokens) of an RL
     stage's (an RLRunConfig's) problems: samples run about as long as the gold, and prompts grow with the op as
-    solutions do."""
+    solutions do (at ops 8-10, 177 and 123 tokens against the 120 and 64 assumed before for every stage)."""
     from interplay.lm.tokenizer import build_tokenizer, encode_record
     from interplay.world.mixture import generate
     from interplay.world.render import prompt_text, training_text
 
+    try:
+        spec = config.data.spec()
+    except UserError:  # ops from a stage not run yet ("{probe.edge|3}"): a typical size until the probe has run
+        return _PROMPT_TOKENS, config.rl.max_new_tokens / 3
     tokenizer = build_tokenizer(max_number=config.data.max_number(), reverse=config.data.has_reverse())
-    records = generate(config.data.spec(), seed=0, n=_SIZING_PROBLEMS)
+    records = generate(spec, seed=0, n=_SIZING_PROBLEMS)
     prompts = [len(encode_record(tokenizer, prompt_text(r))) for r in records]
     wholes = [len(encode_record(tokenizer, training_text(r))) for r in records]
     responses = [min(whole - prompt, config.rl.max_new_tokens) for prompt, whole in zip(prompts, wholes)]
