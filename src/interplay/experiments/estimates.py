@@ -57,12 +57,18 @@ def memory_of(*kinds: str):
     return decorator
 
 
-def _model_config(settings: dict, world: dict):
-    from interplay.lm.model import ModelConfig
+def _tokenizer(data):
+    """The tokenizer a stage with this DataConfig trains with (train/lm.py builds it alike)."""
     from interplay.lm.tokenizer import build_tokenizer
 
+    return build_tokenizer(max_number=data.max_number(), reverse=data.has_reverse())
+
+
+def _model_config(settings: dict, world: dict):
+    from interplay.lm.model import ModelConfig
+
     config = lm_config(settings, world, Path("."))
-    vocab = build_tokenizer(max_number=config.data.max_number(), reverse=config.data.has_reverse()).get_vocab_size()
+    vocab = _tokenizer(config.data).get_vocab_size()
     return ModelConfig.preset(config.model.preset, vocab, **config.model.overrides())
 
 
@@ -99,7 +105,7 @@ def _episode_tokens(config) -> tuple[float, float]:
     """Mean tokens of a prompt and of a gold response (solution and answer, capped at rl.max_new_tokens) of an RL
     stage's (an RLRunConfig's) problems: samples run about as long as the gold, and prompts grow with the op as
     solutions do (at ops 8-10, 177 and 123 tokens against the 120 and 64 assumed before for every stage)."""
-    from interplay.lm.tokenizer import build_tokenizer, encode_record
+    from interplay.lm.tokenizer import encode_record
     from interplay.world.mixture import generate
     from interplay.world.render import prompt_text, training_text
 
@@ -107,7 +113,7 @@ def _episode_tokens(config) -> tuple[float, float]:
         spec = config.data.spec()
     except UserError:  # ops from a stage not run yet ("{probe.edge|3}"): a typical size until the probe has run
         return _PROMPT_TOKENS, config.rl.max_new_tokens / 3
-    tokenizer = build_tokenizer(max_number=config.data.max_number(), reverse=config.data.has_reverse())
+    tokenizer = _tokenizer(config.data)
     records = generate(spec, seed=0, n=_SIZING_PROBLEMS)
     prompts = [len(encode_record(tokenizer, prompt_text(r))) for r in records]
     wholes = [len(encode_record(tokenizer, training_text(r))) for r in records]
