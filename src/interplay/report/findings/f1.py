@@ -11,6 +11,7 @@ from interplay.report.claims import (Check, Section, by_op, cell, compare, count
 from interplay.report.findings import register_finding
 from interplay.report.noise import noise_note
 from interplay.report.rundata import RunData
+from interplay.report.spread import spread_note
 from interplay.verify.passk import powers_of_two
 from interplay.world.mixture import format_ops
 
@@ -49,6 +50,7 @@ def finding_1(run: RunData, out: Path) -> Section:
     section.notes.append(breadth(run, arms, regimes["edge"]))
     section.notes.append(reach(run, arms, regimes["edge"]))
     section.notes.append(noise_note(run, arms, regimes["edge"], k, "edge"))
+    section.notes.append(spread_note(run, arms, regimes["edge"], "edge"))
     section.notes.append(floor_note(run, arms, regimes["hard"], k))
     section.tables.append(by_op(run, arms, k))
     section.figures.append(passk_curves(run, arms, regimes, out / "f1_pass_at_k.png"))

@@ -9,6 +9,7 @@ from interplay.report.claims import (Check, Section, by_op, cell, compare, floor
                                      reach_shares)
 from interplay.report.findings import register_finding
 from interplay.report.rundata import RunData
+from interplay.report.spread import spread_note
 
 CONTROL = "heavy_no_mid"  # the recipe's control split: heavy's RL share with no mid-training before it
 PAPER_HARD_GAIN = 0.108  # the paper: mid-training + RL beats RL-only by ~10.8 points of pass@128 on ops 15-20
@@ -58,6 +59,7 @@ def finding_3(run: RunData, out: Path) -> Section:
         ]
     section.notes.append(floor_note(run, arms, regimes["hard"], k))
     section.notes.append(reach(run, arms, regimes))
+    section.notes.append(spread_note(run, arms, regimes["hard"], "hard", trades=True))
     section.tables.append(by_op(run, arms, k))
     section.figures.append(budget_bars(run, arms, regimes, k, out / "f3_budget.png"))
     return section

@@ -9,6 +9,7 @@ from interplay.report.claims import Check, Section, by_op, cell, compare, floor_
 from interplay.report.findings import register_finding
 from interplay.report.noise import noise_note
 from interplay.report.rundata import RunData
+from interplay.report.spread import spread_note
 
 # The paper's hard pass@128 over outcome-only (23.2 -> 27.7 / 26.2 / 25.8), by reward; the paper code's own
 # rewards (`paper_...`) are what its figure measured, ours the same rewards as the paper's text writes them.
@@ -57,6 +58,7 @@ def finding_4(run: RunData, out: Path) -> Section:
                                         "increase", compare(run, outcome, ("base", {}), "rawp", 1, beyond), main=False))
     section.notes.append(floor_note(run, arms, regimes["hard"], k))
     section.notes.append(noise_note(run, arms, regimes["hard"], k, "hard"))
+    section.notes.append(spread_note(run, arms, regimes["hard"], "hard"))
     section.tables.append(by_op(run, arms, k))
     section.figures.append(reward_bars(run, arms, regimes, k, out / "f4_rewards.png"))
     return section
