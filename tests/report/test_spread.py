@@ -3,8 +3,6 @@ and the problems gained and lost against the base."""
 
 import json
 
-import numpy as np
-
 from interplay.report.analysis import EvalTable
 from interplay.report.archive import FORMAT, ArchivedRun
 from interplay.report.spread import spread, spread_note
@@ -72,4 +70,3 @@ def test_the_note_is_empty_without_an_evaluated_arm_or_selected_ops(tmp_path):
     run = archived_run(tmp_path, {"sharp": [SHARP]})
     assert spread_note(run, [("none", "rl", {"split": "none"})], [11], "hard") == ""
     assert spread_note(run, [("sharp", "rl", {"split": "sharp"})], [], "hard") == ""
-    assert np.isclose(spread(EvalTable.from_dict(table(BASE)), [5]).on_top, 1.0)
