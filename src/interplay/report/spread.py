@@ -38,11 +38,13 @@ def spread_note(run: RunData, arms: list[tuple[str, str, dict]], ops: list[int],
                 trades: bool = False) -> str:
     """Each arm's `spread` on `ops`, by seed, and with `trades` the problems solved by the base only / by the arm
     only (report/noise.py's count, for a recipe with no redraw to set it beside); "" if no arm was evaluated."""
+    if not ops:
+        return ""
     bases = dict(zip(run.eval_seeds("base"), run.evals("base"))) if trades else {}
     parts, several = [], False
     for label, stage, axes in arms:
         tables = run.evals(stage, **axes)
-        if not tables or not ops:
+        if not tables:
             continue
         several |= len(tables) > 1
         text = " / ".join(f"{s.right}, {s.on_top:.2f}, {s.solved}" for s in (spread(t, ops) for t in tables))
