@@ -366,6 +366,17 @@ def test_a_changed_setting_reruns_only_what_depends_on_it(runs, tmp_path):
     assert lines["rl[reward=strict,seed=0]"].endswith("to run")
 
 
+def test_another_hard_seed_draws_a_fresh_hard_set_and_keeps_the_rest(runs, tmp_path):
+    root, _ = runs
+    result = interplay("run", RECIPES / "f4_process_rewards.toml", "--scale", "tiny", "--out", tmp_path / "out",
+                       "--cache", root / "cache", "--set", "hard_seed=161803", "--dry-run")
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = {line.split()[0]: line for line in plan_rows(result.stdout)[0]}
+    assert all("  cached (took " in lines[stage] for stage in ("base", "probe", "test", "rl[reward=strict,seed=0]"))
+    assert lines["hard_test"].endswith("to run")
+    assert "to run" in lines["hard_eval[model=base]"]
+
+
 def test_a_broken_recipe_fails_with_one_line(tmp_path):
     recipe = tmp_path / "broken.toml"
     recipe.write_text('[recipe]\nfinding = "f1"\n[scale.tiny]\n[stage.rl]\nkind = "rl"\ninit = "base"\n')
