@@ -3,8 +3,8 @@
 F3 and F4 on the crossed base were evaluated on a first hard set (the test set's 60 problems at ops 11-12 with
 140 extras) and on a second (the same 60 with 280 fresh extras, `--set hard_extra_per_op=140 --set
 hard_seed=161803`). Each report decides on its own set; this sums both, every problem once (by id), and gives
-each difference of hard pass@64 with the bootstrap the reports use. Arms are named by one axis, as in run.json,
-and pairs separated by commas:
+each difference of hard pass@64 with the bootstrap the reports use. Arms are named by one axis, as in run.json
+(model=base for the base), and pairs separated by commas:
 
     python results/union_of_hard_sets.py results/f3_midtrain_vs_rl/xeon_tail_7_10_seeds0_1/run.json \\
         results/f3_midtrain_vs_rl/xeon_tail_7_10_hard340_seeds0_1/run.json split=heavy:split=all_rl
@@ -23,7 +23,7 @@ import numpy as np
 from interplay.bootstrap import difference
 
 HARD_OPS = {11, 12}
-KEY = re.compile(r"(?:hard_)?eval\[model=rl,(?P<axes>.*)\]")
+KEY = re.compile(r"(?:hard_)?eval\[(?P<axes>model=(?:rl|base)(?:,.*)?)\]")
 
 
 def solved(runs: list[Path], axis: str) -> dict[str, dict[str, bool]]:
