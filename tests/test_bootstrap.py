@@ -45,3 +45,18 @@ def test_the_one_seed_estimator_is_the_general_resampling_with_one_seed():
     shared = one_seed_estimator(60, seed=7)
     assert (shared(values).low, shared(values).high) == (np.percentile(general, 2.5), np.percentile(general, 97.5))
     assert shared(values) == estimate(values[None, :], seed=7)
+
+
+def test_a_redraw_of_sparse_pass_at_64_falls_outside_the_paired_interval_about_one_time_in_twenty():
+    # The hard sets' shape: most problems never solved, a tenth solved by about one sample in 64. Two evaluations of
+    # one model differ by sampling alone; resampling problems already resamples that noise (each problem's value
+    # carries it), so the paired interval of their difference should exclude 0 about 5% of the time, not more.
+    rng = np.random.default_rng(0)
+    rates = np.where(rng.uniform(size=340) < 0.1, rng.uniform(0.005, 0.05, size=340), 0.0)
+    redraws = 200
+    excluded = 0
+    for seed in range(redraws):
+        first, again = (rng.binomial(64, rates)[None] > 0 for _ in range(2))
+        d = difference(again.astype(float), first.astype(float), seed=seed)
+        excluded += not d.low <= 0 <= d.high
+    assert 0.01 <= excluded / redraws <= 0.10
