@@ -1,5 +1,6 @@
 """Runs as one and one run as some of its seeds: `SeedSubset` keeps a seed's stages and the stages every seed
-shares, reads them from the run it cuts, and refuses seeds the run does not have."""
+shares, reads them from the run it cuts, and refuses seeds the run does not have; with `union`, a model two runs
+evaluated on different problems stands on all of them, each once."""
 
 import json
 
@@ -48,3 +49,46 @@ def test_a_seed_of_a_run_keeps_its_stages_and_the_shared_ones(tmp_path):
 def test_a_seed_the_run_does_not_have_is_one_clear_error(tmp_path):
     with pytest.raises(UserError, match="no seed 2 .its seeds: 0, 1"):
         open_runs([two_seed_run(tmp_path)], seeds=[0, 2])
+
+
+def hard_set_run(directory, model_hash: str, eval_hash: str, solved: dict[str, int]) -> str:
+    """A run of one model (its hash `model_hash`) evaluated on a hard set: problem id -> right samples of 2."""
+    directory.mkdir()
+    rows = [{"problem_index": i, "id": problem, "op": 11, "context": "zoo", "sample": s, "strict_correct": s < hits,
+             "answer_correct": s < hits, "errors": [] if s < hits else ["wrong_answer"]}
+            for i, (problem, hits) in enumerate(solved.items()) for s in range(2)]
+    (directory / "samples.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    records = {"base": {"kind": "pretrain", "hash": model_hash, "outputs": {}},
+               "hard_test": {"kind": "generate", "hash": eval_hash + "data", "outputs": {}},
+               "hard_eval[model=base]": {"kind": "eval", "hash": eval_hash, "seconds": 60.0,
+                                         "outputs": {"samples": str(directory / "samples.jsonl")}}}
+    instances = []
+    for key, record in records.items():
+        (directory / f"{key}.json").write_text(json.dumps(record))
+        inputs = {"model": "base", "data": "hard_test"} if record["kind"] == "eval" else {}
+        instances.append({"key": key, "stage": key.split("[")[0], "kind": record["kind"], "axes": {},
+                          "inputs": inputs, "record": str(directory / f"{key}.json")})
+    (directory / "plan.json").write_text(json.dumps({"finding": "f1", "seeds": [0], "instances": instances}))
+    return str(directory)
+
+
+def test_a_union_evaluates_a_shared_model_on_both_runs_problems_each_once(tmp_path):
+    first = hard_set_run(tmp_path / "a", "m1", "e1", {"p1": 0, "p2": 2, "shared": 1})
+    second = hard_set_run(tmp_path / "b", "m1", "e2", {"shared": 2, "p3": 1})
+    union = open_runs([first, second], union=True)
+    (table,) = union.evals("base")
+    assert table.ids.tolist() == ["p1", "p2", "shared", "p3"]  # the first run's samples of a problem both have
+    assert table.strict.tolist() == [0, 2, 1, 1]
+    record = union.records["hard_eval[model=base]"]
+    assert record["seconds"] == 120.0 and "e2" in record["notes"][0]
+    with pytest.raises(UserError, match="--union"):  # without it the runs look like one seed run twice
+        open_runs([first, second])
+
+
+def test_a_union_refuses_evaluations_of_different_models_and_a_single_run(tmp_path):
+    first = hard_set_run(tmp_path / "a", "m1", "e1", {"p1": 1})
+    retrained = hard_set_run(tmp_path / "b", "m2", "e2", {"p2": 1})
+    with pytest.raises(UserError, match="stage base was run differently"):
+        open_runs([first, retrained], union=True)
+    with pytest.raises(UserError, match="two runs or more"):
+        open_runs([first], union=True)

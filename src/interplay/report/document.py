@@ -160,12 +160,13 @@ def _html(blocks: list[tuple], title: str) -> str:
 
 
 def write_report(runs: str | Path | list[str | Path], out: str | Path | None = None,
-                 seeds: list[int] | None = None) -> tuple[Path, Path]:
+                 seeds: list[int] | None = None, union: bool = False) -> tuple[Path, Path]:
     """The report of a run (a directory or a run.json), or of several runs' seeds pooled, in `out`: by
-    default a run directory's report/, or the directory of a run.json; of its `seeds` alone if given."""
+    default a run directory's report/, or the directory of a run.json; of its `seeds` alone if given; with
+    `union`, every model on all the problems the runs evaluated it on (report/pool.py)."""
     from interplay.report.figures import calibration
 
-    run = open_runs(runs if isinstance(runs, list) else [runs], seeds)
+    run = open_runs(runs if isinstance(runs, list) else [runs], seeds, union)
     directory = Path(out) if out is not None else run.report_dir
     if directory is None:
         raise UserError("a report of several runs, or of some seeds of a run, needs --out DIR")
@@ -194,10 +195,13 @@ def add_parser(commands) -> None:
                                       "run.json; needed for several runs)")
     parser.add_argument("--seeds", help="comma-separated seeds to report alone, with the stages they share "
                                         "(e.g. one seed of a pooled run.json; needs --out)")
+    parser.add_argument("--union", action="store_true",
+                        help="the runs evaluated the same models on different problems (another hard set, drawn "
+                             "with --set hard_seed=...): report each model on all of them, each problem once")
     parser.set_defaults(handler=_report)
 
 
 def _report(args) -> None:
     from interplay.experiments.runner import parse_seeds  # the same --seeds as `interplay run`
 
-    print("\n".join(map(str, write_report(args.runs, args.out, parse_seeds(args.seeds)))))
+    print("\n".join(map(str, write_report(args.runs, args.out, parse_seeds(args.seeds), args.union))))

@@ -5,14 +5,21 @@ different keys, and the stages they share (the test set, a base shared by every 
 stage: the same hash. A key that two runs finished with different hashes is the same seed run twice
 (or built by different code), which pooling would count twice, so it is refused. The other way round,
 `SeedSubset` reports some of a run's seeds (one seed of a pooled run.json, say) with the stages they share.
+
+With `union`, runs may also hold the same models evaluated on different problems (a second hard set drawn with
+another `hard_seed`): an eval stage that two runs finished differently, on a model both runs share (the same hash),
+is one evaluation on every problem of both, each problem once (its first run's samples). Its data stages may then
+differ too; any other stage run differently is still refused.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from interplay.errors import UserError
-from interplay.report.analysis import EvalTable
+from interplay.report.analysis import FIELDS, EvalTable
 from interplay.report.archive import ArchivedRun
 from interplay.report.rundata import RunData
 
@@ -24,17 +31,21 @@ def open_run(path: str | Path) -> RunData:
     return ArchivedRun(path) if Path(path).is_file() else RunData(path)
 
 
-def open_runs(paths: list[str | Path], seeds: list[int] | None = None) -> RunData:
-    """Runs pooled into one (a single run as it is), then cut to `seeds` if given."""
+def open_runs(paths: list[str | Path], seeds: list[int] | None = None, union: bool = False) -> RunData:
+    """Runs pooled into one (a single run as it is), with `union` the problems of their evaluations too, then cut
+    to `seeds` if given."""
     runs = [open_run(path) for path in paths]
-    run = runs[0] if len(runs) == 1 else PooledRun(runs)
+    if union and len(runs) == 1:
+        raise UserError("--union sums the problems of several runs' evaluations: give it two runs or more")
+    run = runs[0] if len(runs) == 1 else PooledRun(runs, union)
     return run if seeds is None else SeedSubset(run, seeds)
 
 
 class PooledRun(RunData):
-    """Runs of the same recipe and scale with different seeds; each stage read from the run that finished it."""
+    """Runs of the same recipe and scale with different seeds; each stage read from the run that finished it
+    (with `union`, an evaluation also from the runs that evaluated its model on other problems)."""
 
-    def __init__(self, runs: list[RunData]):
+    def __init__(self, runs: list[RunData], union: bool = False):
         first = runs[0]
         for run in runs[1:]:
             for field in SAME:
@@ -43,6 +54,7 @@ class PooledRun(RunData):
                                     f"{run.plan.get(field)!r}")
         runs = sorted(runs, key=lambda run: min(run.plan.get("seeds") or [0]))
         self._owner: dict[str, RunData] = {}
+        self._also: dict[str, list[RunData]] = {}  # with `union`: the other runs that evaluated a model, by eval key
         instances: dict[str, dict] = {}
         for run in runs:
             for key, instance in run.instances.items():
@@ -53,18 +65,31 @@ class PooledRun(RunData):
                 if owner is None:
                     self._owner[key] = run
                 elif (theirs := owner.records[key].get("hash")) != (ours := run.records[key].get("hash")):
-                    raise UserError(f"stage {key} was run differently in two of the runs pooled (hashes "
-                                    f"{str(theirs)[:10]} and {str(ours)[:10]}); pool runs of different seeds")
+                    if not (union and _other_problems(instance, owner, run)):
+                        hint = "; pool runs of different seeds" + ("" if union else ", or the same models' "
+                                                                   "evaluations on other problems with --union")
+                        raise UserError(f"stage {key} was run differently in two of the runs pooled (hashes "
+                                        f"{str(theirs)[:10]} and {str(ours)[:10]}){hint}")
+                    if instance["kind"] == "eval":
+                        self._also.setdefault(key, []).append(run)
         seeds = sorted({seed for run in runs for seed in run.plan.get("seeds", [])})
         plan = {**first.plan, "seeds": seeds, "instances": list(instances.values())}
         ordered = [run.plan["axis_order"] for run in runs if "axis_order" in run.plan]  # a run of today's runner
         if ordered:
             plan["axis_order"] = ordered[0]
         records = {key: self._owner[key].records[key] for key in instances if key in self._owner}
+        for key, others in self._also.items():  # its compute is every run's; the report says where its problems are
+            record = records[key]
+            records[key] = {**record, "seconds": record.get("seconds", 0.0) + sum(r.records[key].get("seconds", 0.0)
+                                                                                 for r in others),
+                            "notes": record.get("notes", []) + [
+                                f"its problems and those of the same model's evaluation with hash "
+                                f"{str(r.records[key].get('hash'))[:10]}, each once" for r in others]}
         self._hold(plan, records, report_dir=None)
 
     def _read_eval_table(self, key: str) -> EvalTable:
-        return self._owner[key].eval_table(key)
+        tables = [self._owner[key].eval_table(key)] + [run.eval_table(key) for run in self._also.get(key, [])]
+        return tables[0] if len(tables) == 1 else problem_union(tables)
 
     def probe(self, key: str) -> dict:
         return self._owner[key].probe(key)
@@ -72,6 +97,24 @@ class PooledRun(RunData):
     def metrics(self, key: str) -> list[dict]:
         owner = self._owner.get(key)
         return owner.metrics(key) if owner else []
+
+
+def _other_problems(instance: dict, first: RunData, other: RunData) -> bool:
+    """Whether a stage two runs finished differently differs only by its problems: a data stage, or an eval of a
+    model both runs share."""
+    if instance["kind"] == "generate":
+        return True
+    model = instance["inputs"].get("model")
+    return (instance["kind"] == "eval" and model in first.records and model in other.records
+            and first.records[model].get("hash") == other.records[model].get("hash"))
+
+
+def problem_union(tables: list[EvalTable]) -> EvalTable:
+    """Evaluations of one model as one table: every problem once, with the first table that has it, in order."""
+    joined = EvalTable.concat(tables)
+    _, first = np.unique(joined.ids, return_index=True)
+    keep = np.sort(first)
+    return EvalTable(**{name: getattr(joined, name)[keep] for name in FIELDS})
 
 
 class SeedSubset(RunData):
