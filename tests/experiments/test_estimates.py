@@ -58,3 +58,11 @@ def test_a_probe_costs_in_proportion_to_its_problems(tiny):
     forty, twenty = (estimate("probe", settings, WORLD, tiny, problems).flops for problems in (40, 20))
     assert forty == pytest.approx(2 * twenty)
     assert gpu_memory("eval", settings, WORLD, tiny).total > 0
+
+
+def test_an_eval_costs_more_a_problem_where_its_ops_have_longer_solutions(tiny):
+    settings = {"samples": 8, "max_new_tokens": 64}
+    short, long = (estimate("eval", settings, WORLD, tiny, 20, ops) for ops in ("2", "8"))
+    assert long.sample_flops > 1.3 * short.sample_flops
+    unknown = estimate("eval", settings, WORLD, tiny, 20)  # ops a stage not run yet decides: a typical length
+    assert unknown.sample_flops > 0

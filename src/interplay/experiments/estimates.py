@@ -1,6 +1,7 @@
 """What each stage kind costs, for `interplay run --dry-run` (experiments/plan.py) and nothing else.
 
     estimate("rl", settings, world, model_config, problems)   # Cost: training and sampling FLOPs
+    estimate("eval", settings, world, model_config, 280, ops="11-12")   # responses sized by the ops' gold
     cpu_seconds("rl", cost, speed.measure(...))               # at this machine's timed rates
 
 FLOPs follow train/compute.py; seconds divide them by the rates experiments/speed.py times on this
@@ -30,12 +31,20 @@ from interplay.experiments.stages import lm_config, rl_config
 # (69%) and 0.1x at the hard ops (3%). The fit before, 1.45 on a Zen 4, assumed responses a third of
 # the cap, shorter than the gold at the edge ops, so it read low there.
 RL_SAMPLE_SPEEDUP = 1.65
+# Evaluation samples 256 rows at once (4 problems x 64 samples), faster than the timed rate too. Fitted with
+# benchmarks/eval_estimate.py to the 74 eval stages of 2026-12-05/06 on the 2-core Xeon (model 167, AMX; findings 1,
+# 3 and 4 on the crossed base), with responses sized by the gold of each set's ops: each stage then within 0.62-1.20 of
+# its seconds (median 1.05, two timings; the hard sets' 0.62-1.14, slower where RL-heavy models stop later). The
+# estimate before (every response a quarter of the cap, the timed rate) read 0.31-0.90 (median 0.53): a hard set at a
+# third to a half of its time.
+EVAL_SAMPLE_SPEEDUP = 1.68
 FILTERED_GROUPS_KEPT = 0.25  # the share of groups an update trains on under rl.filter_groups (strict reward)
 _PROMPT_TOKENS = 120  # a typical compact-format prompt, for estimates only
 _SIZING_PROBLEMS = 32  # problems drawn to size an RL stage's prompts and responses
 _LOSS_SHARE = 0.35  # share of tokens with loss (and output projection) under loss_on = "solution"
 
-COSTS: dict[str, Callable[..., Cost]] = {}  # kind -> (settings, world, model_config, problems) -> Cost
+# kind -> (settings, world, model_config, problems, their ops or None) -> Cost
+COSTS: dict[str, Callable[..., Cost]] = {}
 MEMORIES: dict[str, Callable[..., Memory]] = {}  # kind -> (settings, world, model_config) -> Memory on one GPU
 
 
@@ -72,10 +81,11 @@ def _model_config(settings: dict, world: dict):
     return ModelConfig.preset(config.model.preset, vocab, **config.model.overrides())
 
 
-def estimate(kind: str, settings: dict, world: dict, model_config, problems: int) -> Cost:
-    """A stage's FLOPs, split into training and sampling, roughly, before anything has run."""
+def estimate(kind: str, settings: dict, world: dict, model_config, problems: int, ops: str | None = None) -> Cost:
+    """A stage's FLOPs, split into training and sampling, roughly, before anything has run. `ops`: the op ranges of
+    the problems an eval or probe samples on ("2-12"), where the plan knows them (responses grow with the op)."""
     cost = COSTS.get(kind)
-    return Cost() if cost is None or model_config is None else cost(settings, world, model_config, problems)
+    return Cost() if cost is None or model_config is None else cost(settings, world, model_config, problems, ops)
 
 
 def gpu_memory(kind: str, settings: dict, world: dict, model_config) -> Memory:
@@ -85,7 +95,7 @@ def gpu_memory(kind: str, settings: dict, world: dict, model_config) -> Memory:
 
 
 @cost_of("pretrain", "midtrain")
-def _lm_cost(settings: dict, world: dict, model_config, problems: int) -> Cost:
+def _lm_cost(settings: dict, world: dict, model_config, problems: int, ops: str | None) -> Cost:
     from interplay.train.compute import training_flops
 
     config = lm_config(settings, world, Path("."))
@@ -101,24 +111,30 @@ def _lm_memory(settings: dict, world: dict, model_config) -> Memory:
     return memory("pretrain", model_config, train.batch_size // train.grad_accum, train.seq_len, share)
 
 
-def _episode_tokens(config) -> tuple[float, float]:
-    """Mean tokens of a prompt and of a gold response (solution and answer, capped at rl.max_new_tokens) of an RL
-    stage's (an RLRunConfig's) problems: samples run about as long as the gold, and prompts grow with the op as
-    solutions do (at ops 8-10, 177 and 123 tokens against the 120 and 64 assumed before for every stage)."""
+def _problem_tokens(data, cap: int) -> tuple[float, float]:
+    """Mean tokens of a prompt and of a gold response (solution and answer, capped at `cap`) of the problems a
+    DataConfig draws: samples run about as long as the gold (at every op of 2-12 within ~5% on the crossed base of
+    2026-12-05, from 40 tokens at op 2 to 145 at op 12), and prompts grow with the op as solutions do."""
     from interplay.lm.tokenizer import encode_record
     from interplay.world.mixture import generate
     from interplay.world.render import prompt_text, training_text
 
     try:
-        spec = config.data.spec()
+        spec = data.spec()
     except UserError:  # ops from a stage not run yet ("{probe.edge|3}"): a typical size until the probe has run
-        return _PROMPT_TOKENS, config.rl.max_new_tokens / 3
-    tokenizer = _tokenizer(config.data)
+        return _PROMPT_TOKENS, cap / 4
+    tokenizer = _tokenizer(data)
     records = generate(spec, seed=0, n=_SIZING_PROBLEMS)
     prompts = [len(encode_record(tokenizer, prompt_text(r))) for r in records]
     wholes = [len(encode_record(tokenizer, training_text(r))) for r in records]
-    responses = [min(whole - prompt, config.rl.max_new_tokens) for prompt, whole in zip(prompts, wholes)]
+    responses = [min(whole - prompt, cap) for prompt, whole in zip(prompts, wholes)]
     return sum(prompts) / len(records), sum(responses) / len(records)
+
+
+def _episode_tokens(config) -> tuple[float, float]:
+    """An RL stage's (an RLRunConfig's) prompt and response tokens (at ops 8-10, 177 and 123 tokens against the 120
+    and 64 assumed before for every stage)."""
+    return _problem_tokens(config.data, config.rl.max_new_tokens)
 
 
 class RLStep(NamedTuple):
@@ -155,7 +171,7 @@ def rl_steps(rl, step: RLStep) -> int:
 
 
 @cost_of("rl")
-def _rl_cost(settings: dict, world: dict, model_config, problems: int) -> Cost:
+def _rl_cost(settings: dict, world: dict, model_config, problems: int, ops: str | None) -> Cost:
     config = rl_config(settings, world, Path("."))
     step = rl_step(config, model_config)
     steps = rl_steps(config.rl, step)
@@ -172,13 +188,16 @@ def _rl_memory(settings: dict, world: dict, model_config) -> Memory:
 
 
 @cost_of("probe", "eval")
-def _sampling_cost(settings: dict, world: dict, model_config, problems: int) -> Cost:
+def _sampling_cost(settings: dict, world: dict, model_config, problems: int, ops: str | None) -> Cost:
+    """Responses as long as the gold of the problems' ops: a hard set's (ops 11-12) run 3.5x an op-2 set's."""
     from interplay.train.compute import sampling_flops
 
     samples = int(settings.get("samples", 64))
-    response = int(settings.get("max_new_tokens", 512)) / 4
+    cap = int(settings.get("max_new_tokens", 512))
+    prompt, response = (_PROMPT_TOKENS, cap / 4) if not ops else _problem_tokens(
+        lm_config({"data.ops": ops}, world, Path(".")).data, cap)
     tokens = int(problems * samples * response)
-    return Cost(sample_flops=sampling_flops(model_config, tokens, _PROMPT_TOKENS + response / 2))
+    return Cost(sample_flops=sampling_flops(model_config, tokens, prompt + response / 2))
 
 
 @memory_of("probe", "eval")
@@ -190,10 +209,9 @@ def _sampling_memory(settings: dict, world: dict, model_config) -> Memory:
 
 def cpu_seconds(kind: str, cost: Cost, rates) -> float:
     """`cost` at the rates of this machine (a speed.Rates); generation at thousands of problems per second."""
-    if kind == "rl":  # GRPO samples faster than the rates' small probe (see RL_SAMPLE_SPEEDUP)
-        return (cost.sample_flops / (rates.sample_flops_per_s * RL_SAMPLE_SPEEDUP)
-                + cost.train_flops / rates.train_flops_per_s)
-    return cost.sample_flops / rates.sample_flops_per_s + cost.train_flops / rates.train_flops_per_s
+    # GRPO and evaluation sample in larger batches than the rates' small probe (RL_ and EVAL_SAMPLE_SPEEDUP)
+    speedup = {"rl": RL_SAMPLE_SPEEDUP, "eval": EVAL_SAMPLE_SPEEDUP, "probe": EVAL_SAMPLE_SPEEDUP}.get(kind, 1.0)
+    return cost.sample_flops / (rates.sample_flops_per_s * speedup) + cost.train_flops / rates.train_flops_per_s
 
 
 def model_config_for(kind: str, settings: dict, world: dict, input_config):

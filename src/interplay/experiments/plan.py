@@ -28,6 +28,7 @@ def describe(run: Run) -> str:
     load = os.getloadavg()[0] if timed and hasattr(os, "getloadavg") else 0.0  # before the timing adds its own
     configs: dict[str, object] = {}
     problems: dict[str, int] = {}
+    ops: dict[str, str | None] = {}  # the op ranges of the problems a stage generates, probes or evaluates
     lines = [f"recipe {run.recipe.name} (finding {run.recipe.finding}) at scale {run.scale}, seeds {run.seeds}",
              f"{'stage':<44} {'kind':<9} {'FLOPs':>9} {'CPU time':>9} {'H100':>9} {'GPU mem':>8}  state"]
     total = {"flops": 0.0, "cpu": 0.0, "gpu": 0.0, "cpu left": 0.0, "gpu left": 0.0}
@@ -41,9 +42,10 @@ def describe(run: Run) -> str:
         settings = run.settings_as_known(instance)
         count = _problem_count(instance, settings, problems)
         problems[instance.key] = count
+        ops[instance.key] = _problem_ops(instance, settings, ops)
         cost, cpu, memory = gpu.Cost(), 0.0, gpu.Memory()
         if not instance.skip:
-            cost = estimate(instance.kind, settings, run.world, config, count)
+            cost = estimate(instance.kind, settings, run.world, config, count, ops[instance.key])
             memory = gpu_memory(instance.kind, settings, run.world, config)
             if instance.kind == "generate":
                 cpu = count / 3000  # thousands of problems per second
@@ -117,6 +119,18 @@ def _problem_count(instance: Instance, settings: dict, known: dict[str, int]) ->
     except UserError:
         ops = 10  # an op range a probe decides later
     return per_op * ops
+
+
+def _problem_ops(instance: Instance, settings: dict, known: dict[str, str | None]) -> str | None:
+    """The op ranges of the problems a stage generates or probes ("2-12"), or an eval's (its data stage's, `known`);
+    None where a stage not run yet decides them."""
+    if instance.kind == "eval":
+        return known.get(instance.inputs.get("data", ""))
+    ops = str(settings.get("ops", ""))
+    try:
+        return ops if parse_ops(ops) else None
+    except UserError:
+        return None
 
 
 def _measured(record: dict) -> str:
