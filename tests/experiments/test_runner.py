@@ -377,6 +377,28 @@ def test_another_hard_seed_draws_a_fresh_hard_set_and_keeps_the_rest(runs, tmp_p
     assert "to run" in lines["hard_eval[model=base]"]
 
 
+def test_a_union_report_stands_on_both_hard_sets_each_problem_once(runs, tmp_path):
+    root, _ = runs
+    first = root / "f4_process_rewards"
+    result = interplay("run", RECIPES / "f4_process_rewards.toml", "--scale", "tiny", "--out", tmp_path / "again",
+                       "--cache", root / "cache", "--set", "hard_seed=577215")  # apart from the dry-run's above
+    assert result.returncode == 0, result.stderr[-2000:]
+    refused = interplay("report", first, tmp_path / "again", "--out", tmp_path / "pooled")
+    assert refused.returncode == 2 and "--union" in refused.stderr
+    result = interplay("report", first, tmp_path / "again", "--union", "--out", tmp_path / "union")
+    assert result.returncode == 0, result.stderr[-2000:]
+
+    def hard_ids(run: Path) -> set[str]:
+        evals = json.loads((run / "run.json").read_text())["evals"]
+        return set(evals["hard_eval[model=base]"]["ids"])
+
+    once, again, both = (hard_ids(run) for run in (first / "report", tmp_path / "again" / "report",
+                                                     tmp_path / "union"))
+    assert once != again and both == once | again
+    assert len(json.loads((tmp_path / "union" / "run.json").read_text())["evals"]["hard_eval[model=base]"]["ids"]) \
+        == len(once | again)  # a problem both sets hold (none is expected) would count once
+
+
 def test_a_broken_recipe_fails_with_one_line(tmp_path):
     recipe = tmp_path / "broken.toml"
     recipe.write_text('[recipe]\nfinding = "f1"\n[scale.tiny]\n[stage.rl]\nkind = "rl"\ninit = "base"\n')
