@@ -9,7 +9,8 @@ stage: the same hash. A key that two runs finished with different hashes is the 
 With `union`, runs may also hold the same models evaluated on different problems (a second hard set drawn with
 another `hard_seed`): an eval stage that two runs finished differently, on a model both runs share (the same hash),
 is one evaluation on every problem of both, each problem once (its first run's samples). Its data stages may then
-differ too; any other stage run differently is still refused.
+differ too; any other stage run differently is still refused. A claim compares two arms on the problems both have,
+so a model the second run did not evaluate keeps every claim about it on the first run's problems.
 """
 
 from __future__ import annotations
