@@ -50,20 +50,21 @@ def main() -> None:
     if not stages:
         raise SystemExit(f"no finished eval stage run on {here} in {args.cache}")
     print(f"this machine: {here}; estimates.py: EVAL_SAMPLE_SPEEDUP={estimates.EVAL_SAMPLE_SPEEDUP}")
-    rates: dict[str, object] = {}
+    rates: dict[str, object] = {}  # by architecture: its model config and this machine's rates for it
     estimated_total = recorded_total = 0.0
     for record in stages:
         model = Path(record["outputs"]["model"])
         architecture = (model / "config.json").read_text()
         if architecture not in rates:
-            rates[architecture] = measure_rates(config_from_qwen2(json.loads(architecture)))
+            config = config_from_qwen2(json.loads(architecture))
+            rates[architecture] = config, measure_rates(config)
+        model_config, rate = rates[architecture]
         world = tomllib.loads((model.parent / "config.toml").read_text())["data"]
         problems, ops, per_op = evaluated(Path(record["outputs"]["samples"]))
         if len(set(per_op.values())) > 1:  # sized as evenly spread over its ops, as a generated set is
             print(f"{record['key']}: uneven problems per op {per_op}; its estimate assumes an even spread")
-        cost = estimates.estimate("eval", record["settings"], world, config_from_qwen2(json.loads(architecture)),
-                                  problems, ops)
-        seconds = estimates.cpu_seconds("eval", cost, rates[architecture])
+        cost = estimates.estimate("eval", record["settings"], world, model_config, problems, ops)
+        seconds = estimates.cpu_seconds("eval", cost, rate)
         estimated_total += seconds
         recorded_total += record["seconds"]
         print(f"{record['key']}: {problems} problems at ops {ops}, {cost.sample_flops:.3g} FLOPs; {seconds:.0f} s "

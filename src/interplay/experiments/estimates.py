@@ -111,18 +111,19 @@ def _lm_memory(settings: dict, world: dict, model_config) -> Memory:
     return memory("pretrain", model_config, train.batch_size // train.grad_accum, train.seq_len, share)
 
 
-def _problem_tokens(data, cap: int) -> tuple[float, float]:
+def _problem_tokens(data, cap: int) -> tuple[float, float] | None:
     """Mean tokens of a prompt and of a gold response (solution and answer, capped at `cap`) of the problems a
     DataConfig draws: samples run about as long as the gold (at every op of 2-12 within ~5% on the crossed base of
-    2026-12-05, from 40 tokens at op 2 to 145 at op 12), and prompts grow with the op as solutions do."""
+    2026-12-05, from 40 tokens at op 2 to 145 at op 12), and prompts grow with the op as solutions do. None where
+    its ops come from a stage not run yet ("{probe.edge|3}"): the caller assumes a typical size."""
     from interplay.lm.tokenizer import encode_record
     from interplay.world.mixture import generate
     from interplay.world.render import prompt_text, training_text
 
     try:
         spec = data.spec()
-    except UserError:  # ops from a stage not run yet ("{probe.edge|3}"): a typical size until the probe has run
-        return _PROMPT_TOKENS, cap / 4
+    except UserError:
+        return None
     tokenizer = _tokenizer(data)
     records = generate(spec, seed=0, n=_SIZING_PROBLEMS)
     prompts = [len(encode_record(tokenizer, prompt_text(r))) for r in records]
@@ -134,7 +135,8 @@ def _problem_tokens(data, cap: int) -> tuple[float, float]:
 def _episode_tokens(config) -> tuple[float, float]:
     """An RL stage's (an RLRunConfig's) prompt and response tokens (at ops 8-10, 177 and 123 tokens against the 120
     and 64 assumed before for every stage)."""
-    return _problem_tokens(config.data, config.rl.max_new_tokens)
+    cap = config.rl.max_new_tokens
+    return _problem_tokens(config.data, cap) or (_PROMPT_TOKENS, cap / 3)
 
 
 class RLStep(NamedTuple):
@@ -194,8 +196,8 @@ def _sampling_cost(settings: dict, world: dict, model_config, problems: int, ops
 
     samples = int(settings.get("samples", 64))
     cap = int(settings.get("max_new_tokens", 512))
-    prompt, response = (_PROMPT_TOKENS, cap / 4) if not ops else _problem_tokens(
-        lm_config({"data.ops": ops}, world, Path(".")).data, cap)
+    sized = _problem_tokens(lm_config({"data.ops": ops}, world, Path(".")).data, cap) if ops else None
+    prompt, response = sized or (_PROMPT_TOKENS, cap / 4)
     tokens = int(problems * samples * response)
     return Cost(sample_flops=sampling_flops(model_config, tokens, prompt + response / 2))
 
