@@ -256,6 +256,19 @@ def test_seeds_run_apart_and_pooled_report_what_one_run_of_both_does(runs, tmp_p
     assert (tmp_path / "again" / "report.md").read_text() == (original / "report.md").read_text()
 
 
+def test_a_report_of_two_seeds_sets_each_seed_alone_beside_the_pool(runs, tmp_path):
+    """The claims-by-seed table holds, for a seed, exactly what that seed's report alone (--seeds) says."""
+    root, _ = runs
+    both, _ = f1_run(root, "0,1")
+    pooled = json.loads((both / "report" / "verdict.json").read_text())
+    result = interplay("report", both, "--seeds", "1", "--out", tmp_path / "one")
+    assert result.returncode == 0, result.stderr[-3000:]
+    alone = json.loads((tmp_path / "one" / "verdict.json").read_text())
+    assert "by_seed" not in alone and list(pooled["by_seed"]) == ["0", "1"]
+    assert pooled["by_seed"]["1"] == {key: alone[key] for key in ("verdict", "size_note", "checks")}
+    assert "| claim | main | seed 0 | seed 1 | pooled |" in (both / "report" / "report.md").read_text()
+
+
 def test_pooling_refuses_one_seed_run_twice_and_needs_an_out(runs, tmp_path):
     root, _ = runs
     archive = root / "f1_edge_of_competence" / "report" / "run.json"

@@ -78,6 +78,10 @@ class Check:
             return "undecided (both 0)"
         return {True: "holds", False: "fails", None: "undecided"}[self.outcome()]
 
+    def outcome_text(self) -> str:
+        """The label, and where the direction holds but not the size, that it is smaller than the paper's."""
+        return self.label() + (", smaller than the paper's" if self.smaller_than_paper() else "")
+
 
 @dataclass
 class Section:

@@ -20,6 +20,7 @@ from interplay.competence import rule as competence_rule
 from interplay.errors import UserError
 from interplay.jsonl import atomic_write_text
 from interplay.report.archive import write_archive
+from interplay.report.by_seed import by_seed_table, seed_sections
 from interplay.report.claims import RULE, Section
 from interplay.report.findings import get_finding
 from interplay.report.pool import open_runs
@@ -58,7 +59,7 @@ def _probe_blocks(competence: dict) -> list[tuple]:
     return [("p", rule + "."), ("table", header, rows)]
 
 
-def _blocks(run: RunData, section: Section, calibration: Path | None) -> list[tuple]:
+def _blocks(run: RunData, section: Section, alone: dict[int, Section], calibration: Path | None) -> list[tuple]:
     plan = run.plan
     blocks: list[tuple] = [
         ("h1", _title(plan)),
@@ -72,10 +73,12 @@ def _blocks(run: RunData, section: Section, calibration: Path | None) -> list[tu
         ("p", "Claims (difference, 95% interval over problems and seeds):"),
         ("table", ["claim", "main", "estimate", "the paper", "outcome"],
          [[c.claim, "yes" if c.main else "no", c.estimate.text() if c.estimate else "n/a",
-           "" if c.paper is None else f"{c.paper:+.3f}",
-           c.label() + (", smaller than the paper's" if c.smaller_than_paper() else "")] for c in section.checks]),
-        ("p", f"Rule: {RULE}"),
+           "" if c.paper is None else f"{c.paper:+.3f}", c.outcome_text()] for c in section.checks]),
     ]
+    if by_seed := by_seed_table(section, alone):
+        caption, header, rows = by_seed
+        blocks += [("p", caption), ("table", header, rows)]
+    blocks.append(("p", f"Rule: {RULE}"))
     blocks += [("img", figure) for figure in section.figures if figure]
     blocks += [("p", note) for note in section.notes if note]  # a note with nothing to say is ""
     for caption, header, rows in section.tables:
@@ -171,19 +174,26 @@ def write_report(runs: str | Path | list[str | Path], out: str | Path | None = N
     if directory is None:
         raise UserError("a report of several runs, or of some seeds of a run, needs --out DIR")
     directory.mkdir(parents=True, exist_ok=True)
-    section = get_finding(run.finding).section(run, directory)
-    blocks = _blocks(run, section, calibration(run, directory / "calibration.png"))
+    finding = get_finding(run.finding)
+    section = finding.section(run, directory)
+    alone = seed_sections(run, finding.section)
+    blocks = _blocks(run, section, alone, calibration(run, directory / "calibration.png"))
     markdown, page = directory / "report.md", directory / "report.html"
     atomic_write_text(markdown, _markdown(blocks, directory))
     atomic_write_text(page, _html(blocks, f"{run.plan['recipe']} ({run.plan['scale']})"))
-    atomic_write_text(directory / "verdict.json", json.dumps(
-        {"finding": run.finding, "verdict": section.verdict(), "size_note": section.size_note(),
-         "checks": [{"claim": c.claim, "kind": c.kind, "main": c.main, "paper": c.paper, "outcome": c.label(),
-                     "smaller_than_paper": c.smaller_than_paper(),
-                     "estimate": c.estimate.to_dict() if c.estimate else None}
-                    for c in section.checks]}, indent=1) + "\n")
+    verdict = {"finding": run.finding, **_verdict(section)}
+    if alone:
+        verdict["by_seed"] = {str(seed): _verdict(seed_section) for seed, seed_section in alone.items()}
+    atomic_write_text(directory / "verdict.json", json.dumps(verdict, indent=1) + "\n")
     write_archive(run, directory / "run.json")
     return markdown, page
+
+
+def _verdict(section: Section) -> dict:
+    return {"verdict": section.verdict(), "size_note": section.size_note(),
+            "checks": [{"claim": c.claim, "kind": c.kind, "main": c.main, "paper": c.paper, "outcome": c.label(),
+                        "smaller_than_paper": c.smaller_than_paper(),
+                        "estimate": c.estimate.to_dict() if c.estimate else None} for c in section.checks]}
 
 
 def add_parser(commands) -> None:
