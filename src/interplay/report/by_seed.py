@@ -34,7 +34,7 @@ def by_seed_table(pooled: Section, alone: dict[int, Section]) -> tuple[str, list
             + [_cell(_same_claim(section, check)) for section in alone.values()] + [_cell(check)]
             for check in pooled.checks]
     rows.append(["verdict", ""] + [section.verdict() for section in alone.values()] + [pooled.verdict()])
-    caption = ("Claims by seed: each seed alone (its own probe's regimes, intervals over its problems), beside the "
+    caption = ("Claims by seed: each seed alone (regimes by its base's probe, intervals over its problems), beside the "
                "seeds pooled. Seeds that disagree widen the pooled interval; here it shows which way each went.")
     return caption, ["claim", "main"] + [f"seed {seed}" for seed in alone] + ["pooled"], rows
 
