@@ -29,7 +29,7 @@ def errorbar(axis, xs, estimates, **style):
     y = np.array([p[1].value for p in points])
     low = y - np.array([p[1].low for p in points])
     high = np.array([p[1].high for p in points]) - y
-    axis.errorbar(x, y, yerr=[low, high], capsize=2, marker="o", markersize=3, **style)
+    axis.errorbar(x, y, yerr=[low, high], **{"capsize": 2, "marker": "o", "markersize": 3, **style})
 
 
 def bars(axis, groups: list[str], series: dict[str, list], ylabel: str) -> None:

@@ -1,12 +1,12 @@
-"""Finding 1's breadth note (how alike each model's samples are on the edge ops, and edge RL against the base)
-and its table by op."""
+"""Finding 1's breadth note (how alike each model's samples are on the edge ops, and edge RL against the base),
+its table by op, and edge RL's change by op beside the base's pass@k there."""
 
 import json
 
 from interplay.report.analysis import FIELDS
 from interplay.report.archive import FORMAT, ArchivedRun
 from interplay.report.claims import by_op
-from interplay.report.findings.f1 import breadth, reach
+from interplay.report.findings.f1 import breadth, headroom, headroom_figure, headroom_note, reach
 
 
 def archived_run(tmp_path, distinct_by_model: dict[str, list[int]], samples: int = 4,
@@ -98,3 +98,17 @@ def test_reach_says_what_the_samples_miss_and_what_edge_rl_changed(tmp_path):
 def test_reach_is_not_claimed_from_an_archive_that_predates_the_counts(tmp_path):
     run = archived_run(tmp_path, {"base": [4, 4], "rl[rl=edge]": [4, 4]})
     assert reach(run, [("base", "base", {}), ("RL on edge", "rl", {"rl": "edge"})], [5]) == ""
+
+
+def test_edge_rl_by_op_sets_its_change_beside_what_the_base_already_solved(tmp_path):
+    """Op 5, which the base solves in every try, has nothing to gain; op 6, which it never solves, gains half."""
+    run = archived_run(tmp_path, {"base": [1, 1, 1, 1], "rl[rl=edge]": [1, 1, 1, 1]}, ops=[5, 5, 6, 6],
+                       strict_by_model={"base": [4, 4, 0, 0], "rl[rl=edge]": [4, 4, 2, 0]},
+                       labels={5: "edge", 6: "edge", 7: "hard"})
+    points = headroom(run, 4)
+    assert [(p.seed, p.op, p.regime, p.base.value, p.change.value) for p in points] == [
+        (None, 5, "edge", 1.0, 0.0), (None, 6, "edge", 0.0, 0.5)]  # op 7: no problem evaluated there
+    assert "(op, base, change with its interval over the op's problems): 5 1.00 0.000 [0.000, 0.000], " \
+           "6 0.00 0.500 [0.000, 1.000]." in headroom_note(points, 4)
+    assert headroom_figure(points, 4, tmp_path / "by_op.png").stat().st_size > 0
+    assert headroom_note([], 4) == "" and headroom_figure([], 4, tmp_path / "none.png") is None
