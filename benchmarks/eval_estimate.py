@@ -16,27 +16,21 @@ from __future__ import annotations
 import argparse
 import json
 import tomllib
-from collections import defaultdict
+from collections import Counter
 from pathlib import Path
 
 from interplay.experiments import estimates
 from interplay.experiments.runner import machine
 from interplay.experiments.speed import measure_rates
 from interplay.lm.hf import config_from_qwen2
+from interplay.report.analysis import EvalTable
 from interplay.world.mixture import format_ops
 
 
 def evaluated(samples: Path) -> tuple[int, str, dict[int, int]]:
     """(problems, their ops as a range text, problems per op) of one evaluation's samples.jsonl."""
-    ops_of: dict[int, int] = {}
-    with open(samples, encoding="utf-8") as handle:
-        for line in handle:
-            row = json.loads(line)
-            ops_of[row["problem_index"]] = row["op"]
-    per_op: dict[int, int] = defaultdict(int)
-    for op in ops_of.values():
-        per_op[op] += 1
-    return len(ops_of), format_ops(sorted(per_op)), dict(per_op)
+    per_op = Counter(int(op) for op in EvalTable.load(samples).ops)
+    return sum(per_op.values()), format_ops(sorted(per_op)), dict(per_op)
 
 
 def main() -> None:
