@@ -30,14 +30,19 @@ from interplay.experiments.stages import lm_config, rl_config
 # at the edge (31-48% of groups kept, estimated as 25%), 1.6x at the ID ops (39%), 2x with outcome-only
 # (69%) and 0.1x at the hard ops (3%). The fit before, 1.45 on a Zen 4, assumed responses a third of
 # the cap, shorter than the gold at the edge ops, so it read low there.
-RL_SAMPLE_SPEEDUP = 1.65
+# Since 2026-12-06 a prompt's samples share its keys and values (lm/prefix_cache.py): at GRPO's shape (64 prompts x
+# 8, ops 7-10, 192 new tokens) benchmarks/sampling.py measured 1.53x the sampler before (the same Xeon), and the
+# timed rate, which samples one row a prompt, did not move; 1.65 x 1.53, until rl_estimate.py can refit it on stages
+# sampled this way.
+RL_SAMPLE_SPEEDUP = 2.5
 # Evaluation samples 256 rows at once (4 problems x 64 samples), faster than the timed rate too. Fitted with
 # benchmarks/eval_estimate.py to the 74 eval stages of 2026-12-05/06 on the 2-core Xeon (model 167, AMX; findings 1,
 # 3 and 4 on the crossed base), with responses sized by the gold of each set's ops: each stage then within 0.62-1.20 of
 # its seconds (median 1.05, two timings; the hard sets' 0.62-1.14, slower where RL-heavy models stop later). The
 # estimate before (every response a quarter of the cap, the timed rate) read 0.31-0.90 (median 0.53): a hard set at a
-# third to a half of its time.
-EVAL_SAMPLE_SPEEDUP = 1.68
+# third to a half of its time. That was 1.68; with the shared prompt cache and 512 rows a chunk (8 problems x 64), an
+# edge set of 280 problems took 146 s against the stage's 247 s before (the same base and Xeon): 1.68 x 1.69.
+EVAL_SAMPLE_SPEEDUP = 2.84
 FILTERED_GROUPS_KEPT = 0.25  # the share of groups an update trains on under rl.filter_groups (strict reward)
 _PROMPT_TOKENS = 120  # a typical compact-format prompt, for estimates only
 _SIZING_PROBLEMS = 32  # problems drawn to size an RL stage's prompts and responses
@@ -186,7 +191,8 @@ def _rl_memory(settings: dict, world: dict, model_config) -> Memory:
     length = _PROMPT_TOKENS + rl.max_new_tokens
     rollouts = rl.prompts_per_step * rl.group_size
     return memory("rl", model_config, min(rl.micro_batch_rows, rollouts), length, rl.max_new_tokens / length,
-                  sample_rows=rollouts, sample_length=length, reference=rl.kl_loss_coef > 0)
+                  sample_rows=rollouts, sample_length=_cached_length(rl.max_new_tokens, rl.group_size),
+                  reference=rl.kl_loss_coef > 0)
 
 
 @cost_of("probe", "eval")
@@ -204,9 +210,18 @@ def _sampling_cost(settings: dict, world: dict, model_config, problems: int, ops
 
 @memory_of("probe", "eval")
 def _sampling_memory(settings: dict, world: dict, model_config) -> Memory:
-    rows = int(settings.get("batch_rows", 256))
+    from interplay.evaluate import EvalSettings
+
+    defaults = EvalSettings()
+    rows = int(settings.get("batch_rows", defaults.batch_rows))
+    samples = int(settings.get("samples", defaults.samples))
     return memory("eval", model_config, 0, 0, sample_rows=rows,
-                  sample_length=_PROMPT_TOKENS + int(settings.get("max_new_tokens", 512)))
+                  sample_length=_cached_length(int(settings.get("max_new_tokens", defaults.max_new_tokens)), samples))
+
+
+def _cached_length(new_tokens: int, samples_per_prompt: int) -> int:
+    """The cache a sampled row holds: its own tokens and its share of the prompt its samples share. (prefix_cache.py)"""
+    return new_tokens + math.ceil(_PROMPT_TOKENS / samples_per_prompt)
 
 
 def cpu_seconds(kind: str, cost: Cost, rates) -> float:

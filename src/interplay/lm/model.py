@@ -105,6 +105,20 @@ class KVCache:
         self.length = 0
         self.max_len = max_len
 
+    def attend(self, layer: int, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+               mask: torch.Tensor | None) -> torch.Tensor:
+        """Store the new tokens' keys and values after the cached ones; attend to all of them."""
+        start, end = self.length, self.length + k.shape[2]
+        self.keys[layer][:, :, start:end] = k
+        self.values[layer][:, :, start:end] = v
+        return _attention(q, self.keys[layer][:, :, :end], self.values[layer][:, :, :end], mask)
+
+
+def _attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    if mask is None:
+        return F.scaled_dot_product_attention(q, k, v, is_causal=q.shape[2] > 1, enable_gqa=True)
+    return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=True)
+
 
 class Attention(nn.Module):
     def __init__(self, config: ModelConfig):
@@ -116,22 +130,15 @@ class Attention(nn.Module):
         self.v_proj = nn.Linear(config.hidden_size, kv_size, bias=True)
         self.o_proj = nn.Linear(q_size, config.hidden_size, bias=False)
 
-    def forward(self, x, cos, sin, cache: KVCache | None, layer: int, mask: torch.Tensor | None) -> torch.Tensor:
+    def forward(self, x, cos, sin, cache, layer: int, mask: torch.Tensor | None) -> torch.Tensor:
+        """`cache`: None, a KVCache, or any cache with the same `attend` (the sampler's SharedPrefixCache)."""
         batch, time, _ = x.shape
         c = self.config
         q = self.q_proj(x).view(batch, time, c.num_heads, c.head_dim).transpose(1, 2)
         k = self.k_proj(x).view(batch, time, c.num_kv_heads, c.head_dim).transpose(1, 2)
         v = self.v_proj(x).view(batch, time, c.num_kv_heads, c.head_dim).transpose(1, 2)
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
-        if cache is not None:
-            start = cache.length
-            cache.keys[layer][:, :, start:start + time] = k
-            cache.values[layer][:, :, start:start + time] = v
-            k, v = cache.keys[layer][:, :, :start + time], cache.values[layer][:, :, :start + time]
-        if mask is None:
-            out = F.scaled_dot_product_attention(q, k, v, is_causal=time > 1, enable_gqa=True)
-        else:
-            out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=True)
+        out = _attention(q, k, v, mask) if cache is None else cache.attend(layer, q, k, v, mask)
         return self.o_proj(out.transpose(1, 2).reshape(batch, time, -1))
 
 

@@ -4,10 +4,10 @@
     completions = sample(model, prompts, n=64, params=params, stop_ids={eos, end_of_answer}, seed=0)
     # completions[i * 64 + j] is sample j of prompt i: a list of new token ids, stop token included
 
-Prompts of different lengths are left-padded into one batch; each prompt is prefilled once and
-its cache copied to its n samples; then every row decodes one token per step. Rows that stopped
-are dropped from the batch (their cache rows too) once they are half of it, so long tails do not
-pay for finished rows.
+Prompts of different lengths are left-padded into one batch; each prompt is prefilled once and its
+keys and values are shared by its n samples, stored once and read once a step for all of them
+(prefix_cache.py); then every row decodes one token per step. Rows that stopped are dropped from
+the batch (their cache rows too) once they are half of it, so long tails do not pay for finished rows.
 
 Randomness is drawn per completion, not per batch: at each decoding step the generator draws one
 uniform number for every completion of the whole batch (`total_prompts` x n), and completion i
@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import torch
 
-from interplay.lm.model import KVCache, Transformer
+from interplay.lm.model import Transformer
+from interplay.lm.prefix_cache import SharedPrefixCache
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,25 @@ def _next_tokens(logits: torch.Tensor, params: SamplingParams, uniforms: torch.T
     return torch.searchsorted(cumulative, points, right=True).squeeze(-1).clamp(max=logits.shape[-1] - 1)
 
 
-def _select_rows(cache: KVCache, rows: torch.Tensor) -> None:
-    cache.keys = [k.index_select(0, rows) for k in cache.keys]
-    cache.values = [v.index_select(0, rows) for v in cache.values]
+def prefill(model: Transformer, prompts: list[list[int]], n: int, max_new: int,
+            pad_id: int = 0) -> tuple[torch.Tensor, SharedPrefixCache]:
+    """Each prompt's last logits (prompts, vocab) and a cache for n rows of each to continue it by up to max_new."""
+    device = model.lm_head.weight.device
+    lengths = torch.tensor([len(p) for p in prompts], device=device)
+    width = int(lengths.max())
+    offsets = width - lengths  # left padding of each prompt
+    ids = torch.full((len(prompts), width), pad_id, dtype=torch.long, device=device)
+    for row, prompt in enumerate(prompts):
+        ids[row, width - len(prompt):] = torch.tensor(prompt, device=device)
+    columns = torch.arange(width, device=device)
+    real = columns[None, :] >= offsets[:, None]  # (prompts, width): not padding
+    causal = torch.ones(width, width, dtype=torch.bool, device=device).tril()
+    # Padding queries attend to themselves only, so no row of the mask is empty (that would be NaN).
+    mask = (causal[None] & real[:, None, :]) | torch.eye(width, dtype=torch.bool, device=device)[None]
+    positions = (columns[None, :] - offsets[:, None]).clamp(min=0)
+    prompt_cache = model.new_cache(len(prompts), width)
+    logits = model(ids, cache=prompt_cache, mask=mask[:, None], positions=positions)[:, -1]
+    return logits, SharedPrefixCache.after_prefill(prompt_cache, real, n, max_new)
 
 
 @torch.no_grad()
@@ -79,30 +96,14 @@ def sample(model: Transformer, prompts: list[list[int]], n: int, params: Samplin
     device = model.lm_head.weight.device
     model.eval()
     generator = torch.Generator(device=device).manual_seed(seed)
-    lengths = torch.tensor([len(p) for p in prompts], device=device)
-    width = int(lengths.max())
-    offsets = width - lengths  # left padding of each prompt
-    ids = torch.full((len(prompts), width), pad_id, dtype=torch.long, device=device)
-    for row, prompt in enumerate(prompts):
-        ids[row, width - len(prompt):] = torch.tensor(prompt, device=device)
-    columns = torch.arange(width, device=device)
-    real = columns[None, :] >= offsets[:, None]  # (prompts, width): not padding
-    causal = torch.ones(width, width, dtype=torch.bool, device=device).tril()
-    # Padding queries attend to themselves only, so no row of the mask is empty (that would be NaN).
-    mask = (causal[None] & real[:, None, :]) | torch.eye(width, dtype=torch.bool, device=device)[None]
-    positions = (columns[None, :] - offsets[:, None]).clamp(min=0)
-    cache = model.new_cache(len(prompts), width + params.max_new_tokens)
-    logits = model(ids, cache=cache, mask=mask[:, None], positions=positions)[:, -1]
-
-    # One prefill per prompt, shared by its n samples.
-    expand = torch.arange(len(prompts), device=device).repeat_interleave(n)
-    _select_rows(cache, expand)
-    logits, real, lengths = logits[expand], real[expand], lengths[expand]
+    logits, cache = prefill(model, prompts, n, params.max_new_tokens, pad_id)
+    expand = cache.prompt_of_row
+    lengths = torch.tensor([len(p) for p in prompts], device=device)[expand]
+    logits = logits[expand]
     rows = torch.arange(len(expand), device=device)  # which completion each live row is
     finished = torch.zeros(len(expand), dtype=torch.bool, device=device)
     outputs: list[list[int]] = [[] for _ in range(len(expand))]
     stop = torch.tensor(sorted(stop_ids), dtype=torch.long, device=device)
-    key_mask = torch.cat([real, torch.ones(len(expand), params.max_new_tokens, dtype=torch.bool, device=device)], 1)
     for step in range(params.max_new_tokens):
         uniforms = (torch.rand(total_prompts * n, generator=generator, device=device)[first_prompt * n + rows]
                     if params.temperature else None)
@@ -115,9 +116,7 @@ def sample(model: Transformer, prompts: list[list[int]], n: int, params: Samplin
             break
         if 2 * int(finished.sum()) >= len(rows):  # compact: finished rows stop costing compute
             keep = (~finished).nonzero().squeeze(-1)
-            _select_rows(cache, keep)
-            rows, tokens, lengths, key_mask, finished = (rows[keep], tokens[keep], lengths[keep], key_mask[keep],
-                                                         finished[keep])
-        visible = key_mask[:, : cache.length + 1][:, None, None, :]
-        logits = model(tokens[:, None], cache=cache, mask=visible, positions=(lengths + step)[:, None])[:, -1]
+            cache.select_rows(keep)
+            rows, tokens, lengths, finished = rows[keep], tokens[keep], lengths[keep], finished[keep]
+        logits = model(tokens[:, None], cache=cache, positions=(lengths + step)[:, None])[:, -1]
     return outputs
