@@ -3,6 +3,8 @@ different lengths, GQA heads, and rows dropped part-way (a prompt losing all its
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from interplay.lm.model import ModelConfig, Transformer
 from interplay.lm.sampler import prefill
@@ -45,6 +47,29 @@ def test_decoding_on_a_shared_prefix_gives_the_logits_of_the_whole_sequence(mode
         for i, row in enumerate(rows.tolist()):
             expected = full_sequence_logits(model, prompts[row // n] + tokens[row, :step + 1].tolist())
             torch.testing.assert_close(out[i], expected, atol=1e-5, rtol=1e-4)
+
+
+@settings(max_examples=25, deadline=None)
+@given(lengths=st.lists(st.integers(1, 8), min_size=1, max_size=4), n=st.integers(1, 3),
+       drops=st.lists(st.lists(st.booleans(), min_size=12, max_size=12), min_size=1, max_size=4), data=st.data())
+def test_any_prompts_and_any_rows_dropped_give_the_logits_of_the_whole_sequence(model, lengths, n, drops, data):
+    prompts = [data.draw(st.lists(st.integers(1, 39), min_size=length, max_size=length)) for length in lengths]
+    steps = len(drops)
+    tokens = torch.tensor(data.draw(st.lists(st.lists(st.integers(1, 39), min_size=steps, max_size=steps),
+                                             min_size=len(prompts) * n, max_size=len(prompts) * n)))
+    with torch.no_grad():
+        _, cache = prefill(model, prompts, n, max_new=steps)
+        rows = torch.arange(len(prompts) * n)
+        for step, keep in enumerate(drops):
+            kept = [i for i in range(len(rows)) if keep[i % len(keep)]] or [0]  # never drop every row
+            if step and len(kept) < len(rows):
+                rows = rows[kept]
+                cache.select_rows(torch.tensor(kept))
+            lengths_now = torch.tensor([len(prompts[int(r) // n]) for r in rows])
+            out = model(tokens[rows, step][:, None], cache=cache, positions=(lengths_now + step)[:, None])[:, -1]
+            for i, row in enumerate(rows.tolist()):
+                expected = full_sequence_logits(model, prompts[row // n] + tokens[row, :step + 1].tolist())
+                torch.testing.assert_close(out[i], expected, atol=1e-5, rtol=1e-4)
 
 
 def test_it_refuses_more_than_one_new_token_per_row(model):

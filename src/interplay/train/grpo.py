@@ -210,8 +210,11 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
     params = SamplingParams(rl.temperature, rl.top_p, 0, rl.max_new_tokens)
     from tqdm.auto import tqdm
 
-    progress = tqdm(total=rl.steps, initial=step, disable=not info.is_main, unit="step", dynamic_ncols=True,
-                    mininterval=1.0)
+    # A budget in FLOPs ends a fixed-budget stage (rl.steps is then only a cap far off): its bar counts the budget.
+    budget = rl.max_flops > 0
+    progress = tqdm(total=rl.max_flops if budget else rl.steps, initial=flops if budget else step,
+                    unit="FLOP" if budget else "step", unit_scale=budget, disable=not info.is_main,
+                    dynamic_ncols=True, mininterval=1.0)
     def done() -> bool:
         return step >= rl.steps or (rl.max_flops > 0 and flops >= rl.max_flops)
 
@@ -266,8 +269,9 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
             # FLOPs (finding 3's rl.max_flops) buys the same RL steps whichever layout runs them.
             trained_tokens = sum(len(p) + len(c) for p, c in zip(prompt_of_each, completions))
             passes = rl_update_passes(rl.ppo_epochs, reference is not None)
-            flops += dist.all_ranks_sum(info, sampling_flops(model.config, new_tokens, context)
-                                        + passes * forward_flops(model.config, trained_tokens, new_tokens, context))
+            step_flops = dist.all_ranks_sum(info, sampling_flops(model.config, new_tokens, context)
+                                            + passes * forward_flops(model.config, trained_tokens, new_tokens, context))
+            flops += step_flops
             step += 1
             row.update({"sample_seconds": sampled_at - started, "train_seconds": finished - sampled_at,
                         "tokens_per_s": (new_tokens + trained_tokens) / (finished - started), "flops": flops,
@@ -276,7 +280,7 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
                 row["val_strict_pass1"] = _validate(model, tokenizer, validation, rl, stop, info, out, step)
             if info.is_main:
                 metrics.write(row)
-                progress.update(1)
+                progress.update(step_flops if budget else 1)
                 progress.set_postfix(reward=f"{row['reward']:.3f}", strict=f"{row['strict']:.3f}", refresh=False)
             preempted = preemption.requested(info)
             if step % rl.checkpoint_every == 0 or done() or preempted:
