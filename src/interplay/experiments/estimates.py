@@ -35,7 +35,7 @@ from interplay.experiments.stages import lm_config, rl_config
 # timed rate, which samples one row a prompt, did not move; 1.65 x 1.53, until rl_estimate.py can refit it on stages
 # sampled this way.
 RL_SAMPLE_SPEEDUP = 2.5
-# Evaluation samples 256 rows at once (4 problems x 64 samples), faster than the timed rate too. Fitted with
+# Evaluation samples 512 rows at once (8 problems x 64 samples; 256 before), faster than the timed rate too. Fitted with
 # benchmarks/eval_estimate.py to the 74 eval stages of 2026-12-05/06 on the 2-core Xeon (model 167, AMX; findings 1,
 # 3 and 4 on the crossed base), with responses sized by the gold of each set's ops: each stage then within 0.62-1.20 of
 # its seconds (median 1.05, two timings; the hard sets' 0.62-1.14, slower where RL-heavy models stop later). The
