@@ -30,11 +30,11 @@ from interplay.experiments.stages import lm_config, rl_config
 # at the edge (31-48% of groups kept, estimated as 25%), 1.6x at the ID ops (39%), 2x with outcome-only
 # (69%) and 0.1x at the hard ops (3%). The fit before, 1.45 on a Zen 4, assumed responses a third of
 # the cap, shorter than the gold at the edge ops, so it read low there.
-# Since 2026-12-06 a prompt's samples share its keys and values (lm/prefix_cache.py): at GRPO's shape (64 prompts x
-# 8, ops 7-10, 192 new tokens) benchmarks/sampling.py measured 1.53x the sampler before (the same Xeon), and the
-# timed rate, which samples one row a prompt, did not move; 1.65 x 1.53, until rl_estimate.py can refit it on stages
-# sampled this way.
-RL_SAMPLE_SPEEDUP = 2.5
+# Since 2026-12-06 a prompt's samples share its keys and values (lm/prefix_cache.py): the first 12 steps of F1's edge
+# arm on seed 2's crossed base, run again, sampled in 5.27 s a step against 7.63 (1.45x; the same Xeon, the same mean
+# reward and response length), and the timed rate, which samples one row a prompt, did not move: 1.65 x 1.45, until
+# benchmarks/rl_estimate.py can refit it on whole stages sampled this way.
+RL_SAMPLE_SPEEDUP = 2.4
 # Evaluation samples 512 rows at once (8 problems x 64 samples; 256 before), faster than the timed rate too. Fitted with
 # benchmarks/eval_estimate.py to the 74 eval stages of 2026-12-05/06 on the 2-core Xeon (model 167, AMX; findings 1,
 # 3 and 4 on the crossed base), with responses sized by the gold of each set's ops: each stage then within 0.62-1.20 of
