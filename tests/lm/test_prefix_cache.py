@@ -24,6 +24,15 @@ def full_sequence_logits(model, ids: list[int]) -> torch.Tensor:
     return model(torch.tensor([ids]))[0, -1]
 
 
+def assert_step_matches_whole_sequences(model, cache, prompts, n, tokens, rows, step):
+    """Decode `step`'s token of each live row (`rows`: which of the prompts x n rows each is) through the cache."""
+    lengths = torch.tensor([len(prompts[int(r) // n]) for r in rows])
+    out = model(tokens[rows, step][:, None], cache=cache, positions=(lengths + step)[:, None])[:, -1]
+    for i, row in enumerate(rows.tolist()):
+        expected = full_sequence_logits(model, prompts[row // n] + tokens[row, :step + 1].tolist())
+        torch.testing.assert_close(out[i], expected, atol=1e-5, rtol=1e-4)
+
+
 @torch.no_grad()
 def test_decoding_on_a_shared_prefix_gives_the_logits_of_the_whole_sequence(model):
     prompts = [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 11, 12, 13, 14], [15, 16, 17]]
@@ -42,11 +51,7 @@ def test_decoding_on_a_shared_prefix_gives_the_logits_of_the_whole_sequence(mode
         if step == 3:
             rows = rows[[0, 3, 4]]
             cache.select_rows(torch.tensor([0, 3, 4]))
-        lengths = torch.tensor([len(prompts[int(r) // n]) for r in rows])
-        out = model(tokens[rows, step][:, None], cache=cache, positions=(lengths + step)[:, None])[:, -1]
-        for i, row in enumerate(rows.tolist()):
-            expected = full_sequence_logits(model, prompts[row // n] + tokens[row, :step + 1].tolist())
-            torch.testing.assert_close(out[i], expected, atol=1e-5, rtol=1e-4)
+        assert_step_matches_whole_sequences(model, cache, prompts, n, tokens, rows, step)
 
 
 @settings(max_examples=25, deadline=None)
@@ -65,11 +70,7 @@ def test_any_prompts_and_any_rows_dropped_give_the_logits_of_the_whole_sequence(
             if step and len(kept) < len(rows):
                 rows = rows[kept]
                 cache.select_rows(torch.tensor(kept))
-            lengths_now = torch.tensor([len(prompts[int(r) // n]) for r in rows])
-            out = model(tokens[rows, step][:, None], cache=cache, positions=(lengths_now + step)[:, None])[:, -1]
-            for i, row in enumerate(rows.tolist()):
-                expected = full_sequence_logits(model, prompts[row // n] + tokens[row, :step + 1].tolist())
-                torch.testing.assert_close(out[i], expected, atol=1e-5, rtol=1e-4)
+            assert_step_matches_whole_sequences(model, cache, prompts, n, tokens, rows, step)
 
 
 def test_it_refuses_more_than_one_new_token_per_row(model):

@@ -35,7 +35,6 @@ class SharedPrefixCache:
         self.keys = [like.new_zeros(rows, kv_heads, max_new, dim) for _ in prefix_keys]
         self.values = [like.new_zeros(rows, kv_heads, max_new, dim) for _ in prefix_keys]
         self.length = 0
-        self.max_len = max_new
         self._set_rows(prompt_of_row)
 
     @classmethod
