@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from interplay.errors import UserError
 from interplay.experiments.gpu import Cost, Memory, memory
-from interplay.experiments.stages import lm_config, rl_config
+from interplay.experiments.stages import _eval_settings, lm_config, rl_config
 
 # GRPO samples faster than the rate speed.py times on a small batch: 512 sequences at once. Its
 # updates run at the timed training rate, but with DAPO's filter only on the groups whose rewards
@@ -200,8 +200,8 @@ def _sampling_cost(settings: dict, world: dict, model_config, problems: int, ops
     """Responses as long as the gold of the problems' ops: a hard set's (ops 11-12) run 3.5x an op-2 set's."""
     from interplay.train.compute import sampling_flops
 
-    samples = int(settings.get("samples", 64))
-    cap = int(settings.get("max_new_tokens", 512))
+    evaluation = _eval_settings(settings, seed=0)
+    samples, cap = evaluation.samples, evaluation.max_new_tokens
     sized = _problem_tokens(lm_config({"data.ops": ops}, world, Path(".")).data, cap) if ops else None
     prompt, response = sized or (_PROMPT_TOKENS, cap / 4)
     tokens = int(problems * samples * response)
@@ -210,13 +210,9 @@ def _sampling_cost(settings: dict, world: dict, model_config, problems: int, ops
 
 @memory_of("probe", "eval")
 def _sampling_memory(settings: dict, world: dict, model_config) -> Memory:
-    from interplay.evaluate import EvalSettings
-
-    defaults = EvalSettings()
-    rows = int(settings.get("batch_rows", defaults.batch_rows))
-    samples = int(settings.get("samples", defaults.samples))
-    return memory("eval", model_config, 0, 0, sample_rows=rows,
-                  sample_length=_cached_length(int(settings.get("max_new_tokens", defaults.max_new_tokens)), samples))
+    evaluation = _eval_settings(settings, seed=0)
+    return memory("eval", model_config, 0, 0, sample_rows=evaluation.batch_rows,
+                  sample_length=_cached_length(evaluation.max_new_tokens, evaluation.samples))
 
 
 def _cached_length(new_tokens: int, samples_per_prompt: int) -> int:
