@@ -1,13 +1,16 @@
 """Runs as one and one run as some of its seeds: `SeedSubset` keeps a seed's stages and the stages every seed
 shares, reads them from the run it cuts, and refuses seeds the run does not have; with `union`, a model two runs
-evaluated on different problems stands on all of them, each once."""
+evaluated on different problems stands on all of them, each once; runs of different seeds whose shared base differs
+pool with each seed on its own run's base."""
 
 import json
+from pathlib import Path
 
 import pytest
 
 from interplay.errors import UserError
 from interplay.report.pool import SeedSubset, open_runs
+from interplay.report.seed_copies import SeedCopies
 
 
 def evaluated(directory, name: str, solved: list[int]) -> str:
@@ -92,3 +95,50 @@ def test_a_union_refuses_evaluations_of_different_models_and_a_single_run(tmp_pa
         open_runs([first, retrained], union=True)
     with pytest.raises(UserError, match="two runs or more"):
         open_runs([first], union=True)
+
+
+def shared_base_run(directory, seed: str, base_hash: str, base_solved: list[int], rl_solved: list[int]) -> str:
+    """A run of one RL seed on a base that every seed of its recipe shares (`base`, no seed), both evaluated."""
+    directory.mkdir()
+    records = {"base": {"kind": "pretrain", "hash": base_hash, "seconds": 600.0, "outputs": {}},
+               f"rl[seed={seed}]": {"kind": "rl", "hash": f"rl{seed}{base_hash}", "seconds": 60.0, "outputs": {}}}
+    instances = [{"key": "base", "stage": "base", "kind": "pretrain", "axes": {}, "inputs": {}},
+                 {"key": f"rl[seed={seed}]", "stage": "rl", "kind": "rl", "axes": {"seed": seed},
+                  "inputs": {"init": "base"}},
+                 {"key": "eval[model=base]", "stage": "eval", "kind": "eval", "axes": {"model": "base"},
+                  "inputs": {"model": "base"}},
+                 {"key": f"eval[model=rl,seed={seed}]", "stage": "eval", "kind": "eval",
+                  "axes": {"model": "rl", "seed": seed}, "inputs": {"model": f"rl[seed={seed}]"}}]
+    for instance in instances:
+        key = instance["key"]
+        if instance["kind"] == "eval":
+            record = json.loads(Path(evaluated(directory, key, base_solved if "base" in key else rl_solved))
+                                .read_text())
+            records[key] = {**record, "hash": f"e{key}{base_hash}"}
+        path = directory / f"{key}.json"
+        path.write_text(json.dumps(records[key]))
+        instance["record"] = str(path)
+    (directory / "plan.json").write_text(json.dumps({"finding": "f4", "seeds": [int(seed)], "instances": instances}))
+    return str(directory)
+
+
+def test_runs_whose_shared_base_differs_pool_each_seed_on_its_own_base(tmp_path):
+    first = shared_base_run(tmp_path / "a", "0", "b1", base_solved=[0, 1], rl_solved=[2, 1])
+    rebuilt = shared_base_run(tmp_path / "b", "1", "b2", base_solved=[2, 2], rl_solved=[2, 0])
+    pooled = open_runs([rebuilt, first])
+    assert pooled.keys("base") == ["base[seed=0]", "base[seed=1]"]
+    assert pooled.instances["rl[seed=1]"]["inputs"] == {"init": "base[seed=1]"}
+    assert pooled.instances["eval[model=base,seed=1]"]["inputs"] == {"model": "base[seed=1]"}
+    assert [t.strict.tolist() for t in pooled.evals("base")] == [[0, 1], [2, 2]]  # each seed's own base
+    assert pooled.eval_seeds("base") == pooled.eval_seeds("rl") == ["0", "1"]  # so RL pairs with its own base
+    assert "seed 0 on base b1" in pooled.plan["notes"][0] and "seed 1 on base b2" in pooled.plan["notes"][0]
+
+
+def test_a_shared_base_copied_for_each_seed_of_a_run_counts_its_compute_once(tmp_path):
+    run = open_runs([shared_base_run(tmp_path / "a", "0", "b1", [0, 1], [2, 1])])
+    run.plan["seeds"] = [0, 1]  # a run of two RL seeds on one base (seed 1's RL left out: its base is what counts)
+    copies = SeedCopies(run, {"base"})
+    assert sorted(copies.keys("base")) == ["base[seed=0]", "base[seed=1]"]
+    assert sorted(copies.keys("eval", model="base")) == ["eval[model=base,seed=0]", "eval[model=base,seed=1]"]
+    assert copies.seconds() == run.seconds()
+    assert [t.strict.tolist() for t in copies.evals("base")] == [[0, 1], [0, 1]]

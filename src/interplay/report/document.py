@@ -67,6 +67,7 @@ def _blocks(run: RunData, section: Section, alone: dict[int, Section], calibrati
         ("p", f"Verdict: **{section.verdict()}**{_joined(section.size_note())}. {_seeds_text(plan)}. "
               f"Stages finished: {len(run.records)} of {len(run.instances)}; compute time {run.seconds() / 60:.1f} min "
               f"on {'; '.join(run.machines()) or 'no machine yet'}."),
+        *[("p", note) for note in plan.get("notes", [])],  # how pooled runs were joined (report/pool.py)
         ("h2", section.title),
         ("p", f"The paper: {section.paper}" if section.of_paper else section.paper),
         ("table", section.header, section.rows),

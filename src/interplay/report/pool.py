@@ -1,9 +1,10 @@
 """Several runs of one recipe as one: seeds run on different days, machines or caches, reported together.
 
-A seed's stages are keyed by their seed (`rl[rl=edge,seed=1]`), so runs of different seeds have
-different keys, and the stages they share (the test set, a base shared by every seed) must be the same
-stage: the same hash. A key that two runs finished with different hashes is the same seed run twice
-(or built by different code), which pooling would count twice, so it is refused. The other way round,
+A seed's stages are keyed by their seed (`rl[rl=edge,seed=1]`), so runs of different seeds have different
+keys. A key that two runs finished with different hashes is the same seed run twice (or built by different code),
+which pooling would count twice, so it is refused; except a stage every seed shares (the base that every RL seed
+of findings 3 and 4 starts from): runs of different seeds that built it differently (by other code, or on a CPU
+that rounds otherwise) each keep theirs, read as their own seeds' stages (report/seed_copies.py). The other way round,
 `SeedSubset` reports some of a run's seeds (one seed of a pooled run.json, say) with the stages they share.
 
 With `union`, runs may also hold the same models evaluated on different problems (a second hard set drawn with
@@ -23,6 +24,7 @@ from interplay.errors import UserError
 from interplay.report.analysis import FIELDS, EvalTable
 from interplay.report.archive import ArchivedRun
 from interplay.report.rundata import RunData
+from interplay.report.seed_copies import SeedCopies
 
 SAME = ("recipe", "finding", "scale", "world")  # what runs must agree on to be one experiment
 
@@ -54,6 +56,7 @@ class PooledRun(RunData):
                     raise UserError(f"cannot pool runs with different {field}: {first.plan.get(field)!r} and "
                                     f"{run.plan.get(field)!r}")
         runs = sorted(runs, key=lambda run: min(run.plan.get("seeds") or [0]))
+        runs, note = _own_shared_stages(runs, union)
         self._owner: dict[str, RunData] = {}
         self._also: dict[str, list[RunData]] = {}  # with `union`: the other runs that evaluated a model, by eval key
         instances: dict[str, dict] = {}
@@ -75,6 +78,8 @@ class PooledRun(RunData):
                         self._also.setdefault(key, []).append(run)
         seeds = sorted({seed for run in runs for seed in run.plan.get("seeds", [])})
         plan = {**first.plan, "seeds": seeds, "instances": list(instances.values())}
+        if note:
+            plan["notes"] = [note]
         ordered = [run.plan["axis_order"] for run in runs if "axis_order" in run.plan]  # a run of today's runner
         if ordered:
             plan["axis_order"] = ordered[0]
@@ -98,6 +103,29 @@ class PooledRun(RunData):
     def metrics(self, key: str) -> list[dict]:
         owner = self._owner.get(key)
         return owner.metrics(key) if owner else []
+
+
+def _own_shared_stages(runs: list[RunData], union: bool) -> tuple[list[RunData], str]:
+    """Runs of different seeds whose shared stages (those without a seed) differ: each run's as its seeds' own
+    (report/seed_copies.py), and a note of which seeds stand on which; runs as they are otherwise (and where
+    two runs share a seed, which pooling refuses)."""
+    differ: dict[str, list[RunData]] = {}
+    for key, instance in runs[0].instances.items():
+        finished = [run for run in runs if key in run.records]
+        if "seed" in instance["axes"] or len({run.records[key].get("hash") for run in finished}) < 2:
+            continue
+        if not (union and all(_other_problems(instance, finished[0], run) for run in finished[1:])):
+            differ[key] = finished
+    seeds = [seed for run in runs for seed in run.plan.get("seeds", [])]
+    if not differ or len(seeds) != len(set(seeds)):
+        return runs, ""
+    root = next(iter(differ))  # the first in the recipe's order: the one the others are built on (the base)
+    by_run = "; ".join(f"seed{'s' if len(run.plan['seeds']) > 1 else ''} {', '.join(map(str, run.plan['seeds']))} "
+                       f"on {root} {str(run.records[root].get('hash'))[:10]} (code {run.records[root].get('code', '?')}"
+                       f", {run.records[root].get('machine', 'a machine not recorded')})" for run in differ[root])
+    note = (f"Stages without a seed that the pooled runs built differently ({', '.join(differ)}) are read as stages "
+            f"of each run's own seeds, so that a seed's models are compared with its own run's: {by_run}.")
+    return [SeedCopies(run, set(differ)) for run in runs], note
 
 
 def _other_problems(instance: dict, first: RunData, other: RunData) -> bool:
