@@ -117,7 +117,7 @@ def _own_shared_stages(runs: list[RunData], union: bool) -> tuple[list[RunData],
         if not (union and all(_other_problems(instance, finished[0], run) for run in finished[1:])):
             differ[key] = finished
     seeds = [seed for run in runs for seed in run.plan.get("seeds", [])]
-    if not differ or len(seeds) != len(set(seeds)):
+    if not differ or len(seeds) != len(set(seeds)) or not all(run.plan.get("seeds") for run in runs):
         return runs, ""
     root = next(iter(differ))  # the first in the recipe's order: the one the others are built on (the base)
     by_run = "; ".join(f"seed{'s' if len(run.plan['seeds']) > 1 else ''} {', '.join(map(str, run.plan['seeds']))} "

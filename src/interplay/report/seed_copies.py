@@ -73,4 +73,4 @@ class SeedCopies(RunData):
         return self._run.probe(self._source[key])
 
     def metrics(self, key: str) -> list[dict]:
-        return self._run.metrics(self._source.get(key, key))
+        return self._run.metrics(self._source[key]) if key in self._source else []
