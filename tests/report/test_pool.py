@@ -97,10 +97,12 @@ def test_a_union_refuses_evaluations_of_different_models_and_a_single_run(tmp_pa
         open_runs([first], union=True)
 
 
-def shared_base_run(directory, seed: str, base_hash: str, base_solved: list[int], rl_solved: list[int]) -> str:
+def shared_base_run(directory, seed: str, base_hash: str, base_solved: list[int], rl_solved: list[int],
+                    base_tokens: int = 1000) -> str:
     """A run of one RL seed on a base that every seed of its recipe shares (`base`, no seed), both evaluated."""
     directory.mkdir()
-    records = {"base": {"kind": "pretrain", "hash": base_hash, "seconds": 600.0, "outputs": {}},
+    records = {"base": {"kind": "pretrain", "hash": base_hash, "seconds": 600.0, "outputs": {},
+                        "settings": {"train.tokens": base_tokens}},
                f"rl[seed={seed}]": {"kind": "rl", "hash": f"rl{seed}{base_hash}", "seconds": 60.0, "outputs": {}}}
     instances = [{"key": "base", "stage": "base", "kind": "pretrain", "axes": {}, "inputs": {}},
                  {"key": f"rl[seed={seed}]", "stage": "rl", "kind": "rl", "axes": {"seed": seed},
@@ -142,3 +144,10 @@ def test_a_shared_base_copied_for_each_seed_of_a_run_counts_its_compute_once(tmp
     assert sorted(copies.keys("eval", model="base")) == ["eval[model=base,seed=0]", "eval[model=base,seed=1]"]
     assert copies.seconds() == run.seconds()
     assert [t.strict.tolist() for t in copies.evals("base")] == [[0, 1], [0, 1]]
+
+
+def test_runs_whose_shared_base_was_set_otherwise_do_not_pool(tmp_path):
+    first = shared_base_run(tmp_path / "a", "0", "b1", [0, 1], [2, 1])
+    longer = shared_base_run(tmp_path / "b", "1", "b2", [2, 2], [2, 0], base_tokens=2000)
+    with pytest.raises(UserError, match="stage base was run differently"):
+        open_runs([first, longer])

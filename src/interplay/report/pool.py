@@ -119,6 +119,12 @@ def _own_shared_stages(runs: list[RunData], union: bool) -> tuple[list[RunData],
     seeds = [seed for run in runs for seed in run.plan.get("seeds", [])]
     if not differ or len(seeds) != len(set(seeds)) or not all(run.plan.get("seeds") for run in runs):
         return runs, ""
+    # Built otherwise, not set otherwise: a base of other settings is another experiment (a data stage may differ,
+    # as it follows its run's probe).
+    if any(finished[0].records[key]["kind"] != "generate"
+           and any(run.records[key].get("settings") != finished[0].records[key].get("settings") for run in finished)
+           for key, finished in differ.items()):
+        return runs, ""
     root = next(iter(differ))  # the first in the recipe's order: the one the others are built on (the base)
     by_run = "; ".join(f"seed{'s' if len(run.plan['seeds']) > 1 else ''} {', '.join(map(str, run.plan['seeds']))} "
                        f"on {root} {str(run.records[root].get('hash'))[:10]} (code {run.records[root].get('code', '?')}"
