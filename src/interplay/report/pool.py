@@ -3,8 +3,9 @@
 A seed's stages are keyed by their seed (`rl[rl=edge,seed=1]`), so runs of different seeds have different
 keys. A key that two runs finished with different hashes is the same seed run twice (or built by different code),
 which pooling would count twice, so it is refused; except a stage every seed shares (the base that every RL seed
-of findings 3 and 4 starts from): runs of different seeds that built it differently (by other code, or on a CPU
-that rounds otherwise) each keep theirs, read as their own seeds' stages (report/seed_copies.py). The other way round,
+of findings 3 and 4 starts from): runs of different seeds that built it from the same settings differently (by
+other code, or on a CPU that rounds otherwise) each keep theirs, read as their own seeds' stages
+(report/seed_copies.py). The other way round,
 `SeedSubset` reports some of a run's seeds (one seed of a pooled run.json, say) with the stages they share.
 
 With `union`, runs may also hold the same models evaluated on different problems (a second hard set drawn with
