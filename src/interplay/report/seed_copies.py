@@ -7,7 +7,9 @@ into one report must share (report/pool.py). Built again (by code changed since,
 rounds otherwise), it is another stage, and the runs could not pool although no seed is counted twice. So
 report/pool.py reads such a stage of each run, and every shared stage built on it, as a stage of each of
 that run's seeds, as where every seed pre-trains its own base (finding 1): a seed's RL is then compared
-with its own run's base, and the report says which seeds stand on which base.
+with its own run's base, and the report says which seeds stand on which base. Bases that sit in different
+regimes (one crossed a threshold, one did not: results/calibration.md) are labelled by their probes' mean, as F1's
+are, which moves every claim's op ranges: read such a run's own report beside the pooled one.
 
 A copy is its stage under a key with the seed added to its axes; its record is the stage's (the second
 seed's copy and later ones count no seconds, so compute time is counted once), its tables are read from
