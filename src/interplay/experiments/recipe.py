@@ -39,6 +39,11 @@ _STAGE_KEYS = {"kind", "init", "model", "models", "data", "set", "variants", "ax
 _REFERENCE = re.compile(r"\{([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*)(?:\|([^{}]*))?)?\}")
 
 
+def instance_key(stage: str, axes: dict[str, str]) -> str:
+    """An instance's key: its stage and its axes in sorted order, `rl[rl=edge,seed=0]` (a plain stage name alone)."""
+    return stage + ("[" + ",".join(f"{a}={v}" for a, v in sorted(axes.items())) + "]" if axes else "")
+
+
 @dataclass(frozen=True)
 class Instance:
     """One runnable stage: a stage of the recipe at one combination of variant axes (seed included)."""
@@ -52,7 +57,7 @@ class Instance:
 
     @property
     def key(self) -> str:
-        return self.stage + ("[" + ",".join(f"{a}={v}" for a, v in self.axes) + "]" if self.axes else "")
+        return instance_key(self.stage, dict(self.axes))
 
     @property
     def slug(self) -> str:

@@ -18,13 +18,9 @@ the run under the stage's own key.
 
 from __future__ import annotations
 
+from interplay.experiments.recipe import instance_key
 from interplay.report.analysis import EvalTable
 from interplay.report.rundata import RunData
-
-
-def instance_key(stage: str, axes: dict[str, str]) -> str:
-    """The runner's key of a stage instance (experiments/recipe.py): its axes sorted."""
-    return stage + ("[" + ",".join(f"{a}={v}" for a, v in sorted(axes.items())) + "]" if axes else "")
 
 
 def built_on(run: RunData, keys: set[str]) -> set[str]:
