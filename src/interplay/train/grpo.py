@@ -216,7 +216,7 @@ def train_rl(config: RLRunConfig, init: str) -> Path:
                     unit="FLOP" if budget else "step", unit_scale=budget, disable=not info.is_main,
                     dynamic_ncols=True, mininterval=1.0)
     def done() -> bool:
-        return step >= rl.steps or (rl.max_flops > 0 and flops >= rl.max_flops)
+        return step >= rl.steps or (budget and flops >= rl.max_flops)
 
     with ExitStack() as cleanup:  # also on an exception: the bar and the trackers closed
         preemption = cleanup.enter_context(GracefulStop())
