@@ -45,12 +45,11 @@ def test_decoding_on_a_shared_prefix_gives_the_logits_of_the_whole_sequence(mode
 
     rows = torch.arange(len(prompts) * n)  # which of the 9 rows each cache row is
     for step in range(steps):
-        if step == 2:  # drop prompt 1's rows and one row of prompt 2, as the sampler drops finished rows
-            rows = torch.tensor([0, 1, 2, 6, 8])
-            cache.select_rows(torch.tensor([0, 1, 2, 6, 8]))
-        if step == 3:
-            rows = rows[[0, 3, 4]]
-            cache.select_rows(torch.tensor([0, 3, 4]))
+        # Step 2 drops prompt 1's rows and one row of prompt 2, as the sampler drops finished rows; step 3 drops more.
+        keep = {2: [0, 1, 2, 6, 8], 3: [0, 3, 4]}.get(step)
+        if keep is not None:
+            rows = rows[keep]
+            cache.select_rows(torch.tensor(keep))
         assert_step_matches_whole_sequences(model, cache, prompts, n, tokens, rows, step)
 
 
