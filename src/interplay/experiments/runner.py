@@ -343,7 +343,8 @@ def add_parser(commands) -> None:
     parser = commands.add_parser("run", help="run a recipe: cached stages from data to report")
     parser.add_argument("recipe", help="recipe TOML file (see recipes/)")
     parser.add_argument("--scale", default="tiny",
-                        help="tiny (tests, minutes), cpu (2 cores, hours: --dry-run estimates them), paper (GPUs)")
+                        help="tiny (tests, minutes), quick (a finding's seed in about an hour on 2 cores), "
+                             "cpu (2 cores, hours: --dry-run estimates them), paper (GPUs)")
     parser.add_argument("--seeds", default=None, help="comma-separated seeds (default: the recipe's)")
     parser.add_argument("--out", default=None, help="run directory (default: runs/<recipe>-<scale>)")
     parser.add_argument("--cache", default=None,
