@@ -3,7 +3,7 @@
     [recipe]        name, finding (demo | f1 | ...: report/findings/; none: stages only, no report),
                     description, seeds (default [0]),
                     include = ["_base.toml"] (tables merged under this file's, so findings share one base)
-    [scale.tiny]    values the stages use as "{name}"; one table per scale (tiny, cpu, paper)
+    [scale.tiny]    values the stages use as "{name}"; one table per scale (tiny, cpu, paper; the findings add quick)
     [world]         the problem world every stage shares: the [data] keys (format, modulus, ...);
                     [scale.NAME.world] changes it for one scale (the paper scale uses the paper's surface)
     [stage.NAME]    kind = generate | pretrain | midtrain | rl | probe | eval (experiments/stages.py), plus
